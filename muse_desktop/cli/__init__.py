@@ -1,0 +1,1 @@
+"""The command line: `muse-desktop generate`, `muse-desktop models ...`, and the app launcher."""

@@ -1,0 +1,1 @@
+"""Model catalog, downloads and local files. No Qt here."""
