@@ -24,6 +24,11 @@ UNUSED_QT_PLUGINS = re.compile(
     r"|imageformats/lib(qtga|qtiff|qwbmp|qwebp)\.so"
     r")"
 )
+# llama.cpp's runtime CPU selection (GGML_CPU_ALL_VARIANTS) picks this AMX variant on every CPU
+# that advertises AMX, even where the kernel or hypervisor has not enabled AMX for programs. It
+# then dies with SIGILL at the first matrix product (seen on a Xeon VM with amx_tile in
+# /proc/cpuinfo), so it is left out and such CPUs get the AVX-512 variants instead.
+UNSAFE_CPU_VARIANT = re.compile(r"llama_cpp/lib/(lib)?ggml-cpu-sapphirerapids\.(so|dll|dylib)$")
 # A wheel stores libllama.so, libllama.so.0 and libllama.so.0.5.0 as three full copies. ctypes
 # opens the unversioned name and the dynamic loader the SONAME (.so.0), so the third is unused.
 FULL_VERSION_COPY = re.compile(r"llama_cpp/lib/[^/]+\.so\.\d+\.\d+\.\d+$")
@@ -40,7 +45,7 @@ def destination(entry: tuple) -> str:
 def is_wanted(entry: tuple) -> bool:
     """Tell whether a collected (destination, source, type) entry belongs in the build."""
     path = "/" + destination(entry)
-    if UNUSED_QT_PLUGINS.search(path) or FULL_VERSION_COPY.search(path):
+    if UNUSED_QT_PLUGINS.search(path) or FULL_VERSION_COPY.search(path) or UNSAFE_CPU_VARIANT.search(path):
         return False
     # Qt's translations only localize Qt's own dialogs; the app's texts are English.
     return "/Qt/translations/" not in path

