@@ -43,7 +43,7 @@ def add_generate_parser(subparsers: argparse._SubParsersAction) -> None:
     sampling.add_argument("--min-p", type=float, default=DEFAULTS.min_p, help="drop tokens below this fraction of the top token's probability; 0 disables (default %(default)s)")
     sampling.add_argument("--repeat-penalty", type=float, default=DEFAULTS.repeat_penalty, help="penalty for tokens seen in the last 64; 1 disables (default %(default)s)")
     sampling.add_argument("--seed", type=int, help="random seed, 0 to 2**64-1; the same seed and settings give the same text (default: random)")
-    sampling.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, help="most tokens to generate (default %(default)s)")
+    sampling.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, help="maximum number of tokens to generate (default %(default)s)")
     sampling.add_argument("--stop", action="append", default=[], metavar="TEXT", help="also stop at TEXT; may be repeated")
 
     muse = parser.add_argument_group("the Muse")

@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return error.exit_code
     except BrokenPipeError:
-        # The reader of stdout went away (for example `| head`); nothing more to say.
+        # The reader of stdout went away (for example `| head`); nothing more to report.
         sys.stderr.close()
         return 1
 
