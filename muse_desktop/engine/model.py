@@ -119,6 +119,9 @@ class LoadedModel:
         )
 
     def _load(self, n_ctx: int, n_threads: int, n_gpu_layers: int) -> llama_cpp.Llama:
+        # NOTE: Llama allocates an uninitialised (n_batch, n_vocab) score array. With
+        # logits_all=False it never writes to it, so those pages are never resident; the loop
+        # reads only the last token's logits straight from llama.cpp.
         try:
             return llama_cpp.Llama(
                 model_path=str(self.path),
