@@ -41,6 +41,7 @@ class HostedFile:
     served_data: bytes | None = None  # bytes sent instead of ``data``, with data's hash in the headers
     drop_after_bytes: int | None = None  # the next GET closes the connection after this many body bytes
     stall_after_bytes: int | None = None  # GETs pause after this many body bytes until ``release`` is set
+    linked_etag: str | None = None  # X-Linked-Etag sent instead of the SHA-256, as for a file not in LFS
     release: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -148,7 +149,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(302)
         self.send_header("Location", f"{self.hub.cdn_url}/blobs/{hosted.sha256}")
         self.send_header("X-Repo-Commit", hosted.commit)
-        self.send_header("X-Linked-Etag", f'"{hosted.sha256}"')
+        self.send_header("X-Linked-Etag", f'"{hosted.linked_etag or hosted.sha256}"')
         self.send_header("X-Linked-Size", str(len(hosted.data)))
         self.send_header("ETag", '"1b9c4e5f0a2d3c4b5a69788796a5b4c3d2e1f001"')
         self.send_header("Content-Length", "0")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import gguf
 import pytest
 from local_hub import LocalHub
 from standin_models import build_gptneox_model
@@ -45,3 +46,14 @@ def library(tmp_path: Path, hub: LocalHub, monkeypatch: pytest.MonkeyPatch) -> M
     monkeypatch.delenv("HUGGING_FACE_HUB_TOKEN", raising=False)
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", False)
     return ModelLibrary(tmp_path / "data", cache_dir=tmp_path / "hub-cache", endpoint=hub.endpoint)
+
+
+def write_header_only_gguf(path: Path, architecture: str) -> Path:
+    """Write a GGUF with no tensors and the given general.architecture, for header checks."""
+    writer = gguf.GGUFWriter(str(path), architecture)
+    writer.add_name(f"header-only {architecture}")
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path

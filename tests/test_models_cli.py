@@ -64,6 +64,16 @@ def test_download_list_generate(environment: dict[str, str], tmp_path: Path, sta
     assert summary["generated_tokens"] >= 1
 
 
+def test_download_honours_hf_hub_cache(environment: dict[str, str], tmp_path: Path, hub: LocalHub) -> None:
+    cache = tmp_path / "other-disk" / "hub"
+    result = muse(environment, "models", "download", DEFAULT_ID, "--quiet", HF_HUB_CACHE=str(cache))
+
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()).is_relative_to(cache)
+    assert "downloading" not in result.stderr
+    assert len(hub.requests_to("cdn")) == 1
+
+
 def test_download_offline(environment: dict[str, str]) -> None:
     result = muse(environment, "models", "download", DEFAULT_ID, HF_HUB_OFFLINE="1")
 

@@ -12,14 +12,24 @@ from pathlib import Path
 import pytest
 from huggingface_hub import hf_hub_download, try_to_load_from_cache
 from local_hub import LocalHub
-from models_testing import DEFAULT_ID, FILENAME, REPOSITORY, hub, library, standin_bytes  # noqa: F401
+from models_testing import (  # noqa: F401
+    DEFAULT_ID,
+    FILENAME,
+    REPOSITORY,
+    hub,
+    library,
+    standin_bytes,
+    write_header_only_gguf,
+)
 
 from muse_desktop.models.errors import (
+    CatalogMismatchError,
     DiskFullError,
     DownloadCancelledError,
     HashMismatchError,
     HubAccessDeniedError,
     HubFileNotFoundError,
+    HubMetadataError,
     HubRepositoryNotFoundError,
     HubUnreachableError,
     NotEnoughDiskSpaceError,
@@ -245,3 +255,26 @@ def test_disk_full_keeps_partial(library: ModelLibrary, hub: LocalHub) -> None:
     with pytest.raises(DiskFullError, match="the disk filled up while downloading .* run the download again to resume"):
         library.download(DEFAULT_ID)
     assert _complete_looking_files(library.cache_dir) == []
+
+
+@pytest.mark.parametrize(("architecture", "message"), [
+    ("llama", "expects a 'gptneox' model but the Hub file is a 'llama' model"),
+    ("notarealarch", "names a file that is not a usable model: .* 'notarealarch' model"),
+])
+def test_catalog_entry_wrong_architecture(
+    library: ModelLibrary, hub: LocalHub, tmp_path: Path, architecture: str, message: str
+) -> None:
+    hub.add_file(REPOSITORY, FILENAME, write_header_only_gguf(tmp_path / "other.gguf", architecture).read_bytes())
+
+    with pytest.raises(CatalogMismatchError, match=message):
+        library.download(DEFAULT_ID)
+    assert _complete_looking_files(library.cache_dir) == []
+    assert _partial_files(library.cache_dir) == []
+
+
+def test_hub_without_sha256(library: ModelLibrary, hub: LocalHub) -> None:
+    hub.files[(REPOSITORY, FILENAME)].linked_etag = "1b9c4e5f0a2d3c4b5a69788796a5b4c3d2e1f001"
+
+    with pytest.raises(HubMetadataError, match="publishes no SHA-256 .* could not be verified"):
+        library.download(DEFAULT_ID)
+    assert hub.requests_to("cdn") == []

@@ -6,10 +6,17 @@ import os
 import threading
 from pathlib import Path
 
-import gguf
 import pytest
 from local_hub import LocalHub
-from models_testing import DEFAULT_ID, FILENAME, REPOSITORY, hub, library, standin_bytes  # noqa: F401
+from models_testing import (  # noqa: F401
+    DEFAULT_ID,
+    FILENAME,
+    REPOSITORY,
+    hub,
+    library,
+    standin_bytes,
+    write_header_only_gguf,
+)
 
 from muse_desktop.models.embedded import EMBEDDED_MODEL_ID
 from muse_desktop.models.errors import (
@@ -34,16 +41,6 @@ def standin_file(tmp_path: Path, standin_bytes: bytes) -> Path:
     path = tmp_path / "my-models" / "Story Model Q8.gguf"
     path.parent.mkdir()
     path.write_bytes(standin_bytes)
-    return path
-
-
-def _unsupported_architecture(path: Path) -> Path:
-    writer = gguf.GGUFWriter(str(path), "notarealarch")
-    writer.add_name("not a real architecture")
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
     return path
 
 
@@ -114,7 +111,7 @@ def test_import_rejects_bad_file(library: ModelLibrary, tmp_path: Path, standin_
     elif case == "text":
         path.write_text("Chapter one. It was a dark and stormy night.\n")
     elif case == "unsupported":
-        _unsupported_architecture(path)
+        write_header_only_gguf(path, "notarealarch")
 
     with pytest.raises(InvalidModelFileError, match=message):
         library.import_file(path)
