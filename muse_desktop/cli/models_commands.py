@@ -40,7 +40,7 @@ def add_models_parser(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     download.add_argument("model_id", metavar="ID", help="model id from 'muse-desktop models list'")
-    download.add_argument("--quiet", action="store_true", help="no progress bar")
+    download.add_argument("--quiet", action="store_true", help="do not show the progress bar")
     download.set_defaults(handler=run_download)
 
     import_parser = commands.add_parser(

@@ -281,7 +281,7 @@ def hub_error(error: BaseException, model: CatalogModel, endpoint: str | None) -
     repository, file = model.hub.repository, model.hub.file
     host = _endpoint(endpoint)
     if isinstance(error, OfflineModeIsEnabled):
-        return OfflineModeError(f"{model.id} is not downloaded and offline mode is on (HF_HUB_OFFLINE); unset it to download")
+        return offline_mode_error(model)
     if isinstance(error, GatedRepoError):
         return HubAccessDeniedError(
             f"{repository} is a gated repository: accept its terms at {host}/{repository} and set HF_TOKEN "
@@ -305,6 +305,13 @@ def hub_error(error: BaseException, model: CatalogModel, endpoint: str | None) -
             "check the network connection and try again"
         )
     return HubRequestError(f"the request for {repository}/{file} failed: {error}")
+
+
+def offline_mode_error(model: CatalogModel) -> OfflineModeError:
+    """Build the error for a model that is not downloaded while HF_HUB_OFFLINE is set."""
+    return OfflineModeError(
+        f"{model.id} is not downloaded and offline mode is on (HF_HUB_OFFLINE is set); unset it to download"
+    )
 
 
 def _http_status_error(error: HfHubHTTPError, model: CatalogModel, host: str) -> ModelLibraryError:

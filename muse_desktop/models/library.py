@@ -25,6 +25,7 @@ from muse_desktop.models.downloads import (
     fetch_remote_file,
     free_disk_bytes,
     hash_file,
+    offline_mode_error,
 )
 from muse_desktop.models.embedded import EmbeddedModelMissingError, embedded_model_path
 from muse_desktop.models.errors import (
@@ -32,7 +33,6 @@ from muse_desktop.models.errors import (
     HashMismatchError,
     HubMetadataError,
     ModelNotPresentError,
-    OfflineModeError,
     RemoveRejectedError,
     UnknownModelError,
 )
@@ -185,8 +185,8 @@ class ModelLibrary:
 
         A model already in the cache is returned without any network request (after a hash
         check if the file changed since the last one). ``progress`` is called on this thread.
-        Setting ``cancel`` makes this raise DownloadCancelledError within a second; the partial
-        file is kept and the next call resumes it.
+        Setting ``cancel`` makes this raise DownloadCancelledError within a second. The partial
+        file is kept, and the next call resumes it.
 
         Raises a ModelLibraryError subclass for each failure: UnknownModelError,
         OfflineModeError, HubUnreachableError, HubRepositoryNotFoundError,
@@ -206,10 +206,13 @@ class ModelLibrary:
             self._ensure_verified(model, cached, found, progress, cancel)
             return found
         if is_offline_mode():
-            raise OfflineModeError(
-                f"{model.id} is not downloaded and offline mode is on (HF_HUB_OFFLINE is set); unset it to download"
-            )
+            raise offline_mode_error(model)
+        return self._download_from_hub(model, cached, progress, cancel)
 
+    def _download_from_hub(
+        self, model: CatalogModel, cached: CachedHubFile,
+        progress: ProgressCallback | None, cancel: threading.Event | None,
+    ) -> Path:
         remote = fetch_remote_file(model, self.endpoint)
         self._registry.set_download_record(model.id, DownloadRecord(remote.sha256, remote.size, remote.commit))
         partial = cached.partial_path(remote.sha256)
