@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from models_testing import (  # noqa: F401
 from muse_desktop.models.embedded import EMBEDDED_MODEL_ID
 from muse_desktop.models.errors import (
     DownloadCancelledError,
+    DownloadInProgressError,
     HashMismatchError,
     InvalidModelFileError,
     ModelNotPresentError,
@@ -237,3 +239,50 @@ def test_damaged_registry_is_kept(library: ModelLibrary) -> None:
     with pytest.raises(RegistryError):
         library.import_file(registry)
     assert registry.read_text() == '{"format_version": 1, "imported": [{"id": 3}]'
+
+
+def test_cache_without_symlinks(library: ModelLibrary, standin_bytes: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_symlinks(self: Path, target: object, target_is_directory: bool = False) -> None:
+        raise OSError("symlinks are not supported here")
+
+    monkeypatch.setattr(Path, "symlink_to", no_symlinks)
+    path = library.download(DEFAULT_ID)
+
+    assert not path.is_symlink()
+    assert path.read_bytes() == standin_bytes
+    assert library.path_for(DEFAULT_ID) == path
+    with path.open("r+b") as stream:
+        stream.seek(2000)
+        stream.write(b"\x00" * 8)
+    with pytest.raises(HashMismatchError):
+        library.path_for(DEFAULT_ID)
+    assert not path.exists()
+
+
+def test_second_download_waits_for_lock(library: ModelLibrary, hub: LocalHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("muse_desktop.models.downloads.LOCK_WAIT_SECONDS", 0.5)
+    hosted = hub.files[(REPOSITORY, FILENAME)]
+    hosted.stall_after_bytes = 1024
+    first_cancel = threading.Event()
+    first_errors: list[Exception] = []
+
+    def first_download() -> None:
+        try:
+            library.download(DEFAULT_ID, cancel=first_cancel)
+        except Exception as error:
+            first_errors.append(error)
+
+    first = threading.Thread(target=first_download)
+    first.start()
+    while not hub.requests_to("cdn"):
+        time.sleep(0.05)
+
+    with pytest.raises(DownloadInProgressError, match="another download of .* is running"):
+        library.download(DEFAULT_ID)
+
+    first_cancel.set()
+    first.join(5)
+    assert [type(error) for error in first_errors] == [DownloadCancelledError]
+    hosted.stall_after_bytes = None
+    hosted.release.set()
+    assert library.download(DEFAULT_ID).exists()
