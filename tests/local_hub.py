@@ -1,6 +1,6 @@
 """A stand-in for the Hugging Face Hub on 127.0.0.1, for the download tests.
 
-It answers the requests huggingface_hub 2.4.0 makes for one file, as the real Hub does for a file
+It serves the requests huggingface_hub 2.4.0 makes for one file, as the real Hub does for a file
 stored with Git LFS:
 
 - HEAD or GET {endpoint}/{owner}/{name}/resolve/{revision}/{file} returns 302 with
@@ -68,7 +68,7 @@ class RecordedRequest:
 
 
 class LocalHub:
-    """Two HTTP servers on 127.0.0.1: ``endpoint`` answers resolve requests, the CDN serves bytes."""
+    """Two HTTP servers on 127.0.0.1: ``endpoint`` handles resolve requests and the CDN serves the bytes."""
 
     def __init__(self) -> None:
         self.files: dict[tuple[str, str], HostedFile] = {}

@@ -14,7 +14,8 @@ from muse_desktop.models.library import ModelLibrary
 
 DEFAULT_ID = "redpajama-incite-chat-3b-v1-q4_k_m"
 DEFAULT_MODEL = load_catalog().get(DEFAULT_ID)
-assert DEFAULT_MODEL is not None and DEFAULT_MODEL.hub is not None
+assert DEFAULT_MODEL is not None
+assert DEFAULT_MODEL.hub is not None
 REPOSITORY = DEFAULT_MODEL.hub.repository
 FILENAME = DEFAULT_MODEL.hub.file
 
