@@ -260,7 +260,8 @@ class ModelLibrary:
                 f"{expected}; it was deleted, so download it again"
             )
         size = path.stat().st_size
-        commit = record.commit if record is not None else path.parent.name
+        same_file = record is not None and record.sha256 == expected
+        commit = record.commit if same_file else path.parent.name
         self._remember_verified(model.id, DownloadRecord(expected, size, commit), path)
 
     def _remember_verified(self, model_id: str, record: DownloadRecord, path: Path) -> None:

@@ -88,7 +88,10 @@ class Registry:
         return DownloadRecord(**record) if record is not None else None
 
     def add_imported(self, imported: ImportedFile) -> None:
+        """Add ``imported``; raises RegistryError if another process took its id in the meantime."""
         with self._change() as document:
+            if any(item["id"] == imported.id for item in document["imported"]):
+                raise RegistryError(f"the model id {imported.id} was just taken by another import; import the file again")
             document["imported"].append(asdict(imported))
 
     def remove_imported(self, model_id: str) -> None:
