@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,16 @@ import pytest
 from standin_models import build_gptneox_model
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the tests, and the commands they start, away from the user's models, data and settings."""
+    home = Path(tempfile.mkdtemp(prefix="muse-desktop-tests-"))
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
+    for variable, folder in (("HF_HOME", "hf-home"), ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config")):
+        os.environ[variable] = str(home / folder)
+    os.environ.pop("HF_HUB_CACHE", None)
+    os.environ.pop("HF_ENDPOINT", None)
 
 
 @pytest.fixture(scope="session")

@@ -220,6 +220,14 @@ def test_resolve_model_path_ids(library: ModelLibrary, standin_file: Path) -> No
         resolve_model_path(Q4_K_S_ID, library)
 
 
+def test_default_model_falls_back_to_embedded(library: ModelLibrary) -> None:
+    assert resolve_model_path(None, library) == library.path_for(EMBEDDED_MODEL_ID)
+
+    downloaded = library.download(DEFAULT_ID)
+
+    assert resolve_model_path(None, library) == downloaded
+
+
 def test_imported_file_moved_away(library: ModelLibrary, standin_file: Path) -> None:
     entry = library.import_file(standin_file)
     standin_file.rename(standin_file.with_name("moved.gguf"))
