@@ -43,7 +43,7 @@ def add_generate_parser(subparsers: argparse._SubParsersAction) -> None:
     sampling.add_argument("--min-p", type=float, default=DEFAULTS.min_p, help="drop tokens below this fraction of the top token's probability; 0 disables (default %(default)s)")
     sampling.add_argument("--repeat-penalty", type=float, default=DEFAULTS.repeat_penalty, help="penalty for tokens seen in the last 64; 1 disables (default %(default)s)")
     sampling.add_argument("--seed", type=int, help="random seed, 0 to 2**64-1; the same seed and settings give the same text (default: random)")
-    sampling.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, help="most tokens to generate (default %(default)s)")
+    sampling.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, help="maximum number of tokens to generate (default %(default)s)")
     sampling.add_argument("--stop", action="append", default=[], metavar="TEXT", help="also stop at TEXT; may be repeated")
 
     muse = parser.add_argument_group("the Muse")
@@ -107,35 +107,12 @@ def read_prompt(args: argparse.Namespace, stdin: TextIO) -> str:
 
 def run_generate(args: argparse.Namespace, stdout: TextIO = sys.stdout, stdin: TextIO = sys.stdin) -> int:
     """Run `muse-desktop generate` and return the exit code."""
-    from muse_desktop.engine import (
-        GenerationRequest,
-        LoadedModel,
-        LoadOptions,
-        ModelLoadError,
-        PromptError,
-        PromptFormat,
-        PromptTooLongError,
-    )
-    from muse_desktop.models.gguf_file import InvalidGGUFError
-    from muse_desktop.models.resolve import ModelNotFoundError, resolve_model_path
+    from muse_desktop.engine import GenerationRequest, PromptError, PromptFormat, PromptTooLongError
 
     settings = sampler_settings_from_args(args)
-    if args.max_tokens < 1:
-        raise CommandError(f"invalid option: --max-tokens must be an integer >= 1, got {args.max_tokens}", exit_code=2)
-    if args.n_ctx is not None and args.n_ctx < 16:
-        raise CommandError(f"invalid option: --n-ctx must be an integer >= 16, got {args.n_ctx}", exit_code=2)
-    if args.threads is not None and args.threads < 1:
-        raise CommandError(f"invalid option: --threads must be an integer >= 1, got {args.threads}", exit_code=2)
-    if args.n_gpu_layers is not None and args.n_gpu_layers < -1:
-        raise CommandError(f"invalid option: --n-gpu-layers must be -1 (all) or >= 0, got {args.n_gpu_layers}", exit_code=2)
+    check_runtime_options(args)
     text = read_prompt(args, stdin)
-
-    try:
-        path = resolve_model_path(args.model)
-        model = LoadedModel(path, LoadOptions(n_ctx=args.n_ctx, n_threads=args.threads, n_gpu_layers=args.n_gpu_layers))
-    except (ModelNotFoundError, FileNotFoundError, InvalidGGUFError, ModelLoadError) as error:
-        raise CommandError(str(error).strip("'\"")) from error
-
+    model = load_model(args)
     try:
         if args.format == "chat":
             prompt = model.build_prompt(model.chat_format(), "", instruction=text)
@@ -144,13 +121,7 @@ def run_generate(args: argparse.Namespace, stdout: TextIO = sys.stdout, stdin: T
         request = GenerationRequest(prompt, settings, max_tokens=args.max_tokens, stop_strings=tuple(args.stop))
         generation = model.generate(request)
         try:
-            for event in generation:
-                if args.json:
-                    stdout.write(json.dumps({"index": event.index, "token_id": event.token_id, "text": event.text,
-                                             "damp_factor": round(event.damp_factor, 6)}) + "\n")
-                else:
-                    stdout.write(event.text)
-                stdout.flush()
+            stream_events(generation, stdout, as_json=args.json)
         except KeyboardInterrupt:
             generation.cancel()
             stdout.write("\n")
@@ -163,17 +134,59 @@ def run_generate(args: argparse.Namespace, stdout: TextIO = sys.stdout, stdin: T
     finally:
         model.close()
 
-    result = generation.result
-    summary = {
-        "finish_reason": result.finish_reason,
-        "prompt_tokens": result.prompt_tokens,
-        "generated_tokens": result.generated_tokens,
-        "tokens_per_second": round(result.tokens_per_second, 2),
-        "time_to_first_token": round(result.time_to_first_token, 4),
-        "seed": result.seed,
-        "model": str(path),
-    }
-    if args.json:
+    write_summary(generation.result, str(model.path), stdout, as_json=args.json)
+    return 0
+
+
+def check_runtime_options(args: argparse.Namespace) -> None:
+    checks = [
+        ("--max-tokens", args.max_tokens, args.max_tokens >= 1, "an integer >= 1"),
+        ("--n-ctx", args.n_ctx, args.n_ctx is None or args.n_ctx >= 16, "an integer >= 16"),
+        ("--threads", args.threads, args.threads is None or args.threads >= 1, "an integer >= 1"),
+        ("--n-gpu-layers", args.n_gpu_layers, args.n_gpu_layers is None or args.n_gpu_layers >= -1, "-1 (all) or >= 0"),
+    ]
+    for option, value, valid, allowed in checks:
+        if not valid:
+            raise CommandError(f"invalid option: {option} must be {allowed}, got {value}", exit_code=2)
+
+
+def load_model(args: argparse.Namespace):
+    """Resolve --model and load it, turning every failure into one CommandError line."""
+    from muse_desktop.engine import LoadedModel, LoadOptions, ModelLoadError
+    from muse_desktop.models.gguf_file import InvalidGGUFError
+    from muse_desktop.models.resolve import ModelNotFoundError, resolve_model_path
+
+    try:
+        path = resolve_model_path(args.model)
+        options = LoadOptions(n_ctx=args.n_ctx, n_threads=args.threads, n_gpu_layers=args.n_gpu_layers)
+        return LoadedModel(path, options)
+    except (ModelNotFoundError, FileNotFoundError, InvalidGGUFError, ModelLoadError) as error:
+        raise CommandError(str(error).strip("'\"")) from error
+
+
+def stream_events(generation, stdout: TextIO, *, as_json: bool) -> None:
+    for event in generation:
+        if as_json:
+            line = {"index": event.index, "token_id": event.token_id, "text": event.text,
+                    "damp_factor": round(event.damp_factor, 6)}
+            stdout.write(json.dumps(line) + "\n")
+        else:
+            stdout.write(event.text)
+        stdout.flush()
+
+
+def write_summary(result, model_path: str, stdout: TextIO, *, as_json: bool) -> None:
+    """Write the result as a JSON line on stdout, or as one bracketed line on stderr."""
+    if as_json:
+        summary = {
+            "finish_reason": result.finish_reason,
+            "prompt_tokens": result.prompt_tokens,
+            "generated_tokens": result.generated_tokens,
+            "tokens_per_second": round(result.tokens_per_second, 2),
+            "time_to_first_token": round(result.time_to_first_token, 4),
+            "seed": result.seed,
+            "model": model_path,
+        }
         stdout.write(json.dumps({"summary": summary}) + "\n")
     else:
         stdout.write("\n")
@@ -183,4 +196,3 @@ def run_generate(args: argparse.Namespace, stdout: TextIO = sys.stdout, stdin: T
             file=sys.stderr,
         )
     stdout.flush()
-    return 0

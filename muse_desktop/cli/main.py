@@ -9,6 +9,7 @@ import sys
 from muse_desktop import __version__
 from muse_desktop.cli.errors import CommandError
 from muse_desktop.cli.generate import add_generate_parser
+from muse_desktop.cli.models_commands import add_models_parser
 from muse_desktop.cli.self_test import SELF_TEST_TOKENS, run_self_test
 
 PROGRAM = "muse-desktop"
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=OneLineErrorParser)
     add_generate_parser(subparsers)
+    add_models_parser(subparsers)
     return parser
 
 
@@ -58,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return error.exit_code
     except BrokenPipeError:
-        # The reader of stdout went away (for example `| head`); nothing more to say.
+        # The reader of stdout went away (for example `| head`); nothing more to report.
         sys.stderr.close()
         return 1
 

@@ -1,4 +1,4 @@
-"""What the installed llama.cpp build can do: GPU offload, and on which backend."""
+"""Capabilities of the installed llama.cpp build: GPU offload, and on which backend."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ class PromptTooLongError(ValueError):
 
 
 class FinishReason:
-    """Why a generation ended."""
+    """Reason a generation ended."""
 
     STOP = "stop"  # a stop string appeared
     EOS = "eos"  # the model produced its end-of-generation token
@@ -43,7 +43,7 @@ class GenerationRequest:
     Attributes:
         prompt: What to continue.
         settings: Sampler chain settings.
-        max_tokens: Most tokens to generate, at least 1.
+        max_tokens: Maximum number of tokens to generate, at least 1.
         stop_strings: Stop strings besides the prompt's own.
         trace: Record the Muse's effect on each token for display (costs a little time).
     """
@@ -86,8 +86,18 @@ class GenerationResult:
     context_shifts: int
 
 
+@dataclass
+class _LoopState:
+    prompt_done: float
+    generated: list[int] = field(default_factory=list)
+    pieces: list[str] = field(default_factory=list)
+    finish_reason: str = FinishReason.LENGTH
+    first_token_at: float | None = None
+    context_shifts: int = 0
+
+
 class Generation:
-    """An iterator over TokenEvents; ``result`` holds the summary once iteration ends.
+    """An iterator over TokenEvents; ``result`` contains the summary once iteration ends.
 
     ``cancel()`` may be called from any thread and takes effect before the next token.
     """
@@ -121,79 +131,83 @@ class Generation:
         return self.result
 
     def _run(self) -> Iterator[TokenEvent]:
-        model, request = self._model, self._request
-        llama = model.llama
-        n_ctx = llama.n_ctx()
         started = time.perf_counter()
+        head_tokens, body_tokens, dropped = self._fit_prompt()
+        tokens = head_tokens + body_tokens
+        reused = self._evaluate(tokens)
+        self.chain.reset(tokens)
 
+        loop = _LoopState(prompt_done=time.perf_counter())
+        stream = TextStream(self._request.prompt.stop_strings + self._request.stop_strings)
+        yield from self._generate_tokens(head_tokens, body_tokens, stream, loop)
+
+        tail = stream.finish()
+        if tail:
+            loop.pieces.append(tail)
+            yield TokenEvent(len(loop.generated), -1, tail, self.chain.muse.damp_factor() if self.chain.muse else 1.0)
+
+        finished = time.perf_counter()
+        decode_seconds = finished - loop.prompt_done
+        self.result = GenerationResult(
+            finish_reason=loop.finish_reason,
+            text="".join(loop.pieces),
+            prompt_tokens=len(tokens),
+            reused_prompt_tokens=reused,
+            dropped_prompt_tokens=dropped,
+            generated_tokens=len(loop.generated),
+            time_to_first_token=(loop.first_token_at or finished) - started,
+            tokens_per_second=len(loop.generated) / decode_seconds if decode_seconds > 0 and loop.generated else 0.0,
+            seed=self.chain.seed,
+            context_shifts=loop.context_shifts,
+        )
+        logger.debug("generation finished: %s", self.result)
+
+    def _generate_tokens(
+        self, head_tokens: list[int], body_tokens: list[int], stream: TextStream, loop: _LoopState
+    ) -> Iterator[TokenEvent]:
+        model, request = self._model, self._request
+        for index in range(request.max_tokens):
+            if self._cancel.is_set():
+                loop.finish_reason = FinishReason.CANCELLED
+                return
+            sampled = self.chain.sample(self._last_logits(), trace=request.trace)
+            if loop.first_token_at is None:
+                loop.first_token_at = time.perf_counter()
+            if model.is_end_of_generation(sampled.token_id):
+                loop.finish_reason = FinishReason.EOS
+                return
+
+            loop.generated.append(sampled.token_id)
+            text = stream.push(model.token_piece(sampled.token_id))
+            loop.pieces.append(text)
+            yield TokenEvent(index, sampled.token_id, text, sampled.damp_factor, sampled.trace)
+            if stream.stopped_by is not None:
+                loop.finish_reason = FinishReason.STOP
+                return
+            if self._cancel.is_set():
+                loop.finish_reason = FinishReason.CANCELLED
+                return
+            if index == request.max_tokens - 1:
+                return  # finish_reason stays LENGTH; the last token need not be evaluated
+
+            if model.llama.n_tokens >= model.n_ctx:
+                self._shift_context(head_tokens, body_tokens + loop.generated)
+                loop.context_shifts += 1
+            else:
+                model.llama.eval([sampled.token_id])
+
+    def _fit_prompt(self) -> tuple[list[int], list[int], int]:
+        """Tokenize the prompt and cut the story from the front until it fits; return the cut count too."""
         head_tokens, body_tokens = self._prompt_tokens()
         budget = self._prompt_budget(len(head_tokens))
         dropped = max(0, len(head_tokens) + len(body_tokens) - budget)
         if dropped:
-            logger.info("prompt of %d tokens exceeds the window; keeping the last %d of the story",
-                        len(head_tokens) + len(body_tokens), len(body_tokens) - dropped)
+            logger.info(
+                "prompt of %d tokens exceeds the window; keeping the last %d tokens of the story",
+                len(head_tokens) + len(body_tokens), len(body_tokens) - dropped,
+            )
             body_tokens = body_tokens[dropped:]
-        tokens = head_tokens + body_tokens
-        prompt_length = len(tokens)
-        reused = self._evaluate(tokens)
-        prompt_done = time.perf_counter()
-
-        self.chain.reset(tokens)
-        stream = TextStream(request.prompt.stop_strings + request.stop_strings)
-        generated: list[int] = []
-        pieces: list[str] = []
-        finish_reason = FinishReason.LENGTH
-        first_token_at: float | None = None
-        shifts = 0
-
-        for index in range(request.max_tokens):
-            if self._cancel.is_set():
-                finish_reason = FinishReason.CANCELLED
-                break
-            sampled = self.chain.sample(self._last_logits(), trace=request.trace)
-            if first_token_at is None:
-                first_token_at = time.perf_counter()
-            if model.is_end_of_generation(sampled.token_id):
-                finish_reason = FinishReason.EOS
-                break
-
-            generated.append(sampled.token_id)
-            text = stream.push(model.token_piece(sampled.token_id))
-            pieces.append(text)
-            yield TokenEvent(index, sampled.token_id, text, sampled.damp_factor, sampled.trace)
-            if stream.stopped_by is not None:
-                finish_reason = FinishReason.STOP
-                break
-            if index == request.max_tokens - 1 or self._cancel.is_set():
-                finish_reason = FinishReason.LENGTH if not self._cancel.is_set() else FinishReason.CANCELLED
-                break
-
-            if llama.n_tokens >= n_ctx:
-                self._shift_context(head_tokens, body_tokens + generated)
-                shifts += 1
-            else:
-                llama.eval([sampled.token_id])
-
-        tail = stream.finish()
-        if tail:
-            pieces.append(tail)
-            yield TokenEvent(len(generated), -1, tail, self.chain.muse.damp_factor() if self.chain.muse else 1.0)
-
-        finished = time.perf_counter()
-        decode_seconds = finished - prompt_done
-        self.result = GenerationResult(
-            finish_reason=finish_reason,
-            text="".join(pieces),
-            prompt_tokens=prompt_length,
-            reused_prompt_tokens=reused,
-            dropped_prompt_tokens=dropped,
-            generated_tokens=len(generated),
-            time_to_first_token=(first_token_at or finished) - started,
-            tokens_per_second=len(generated) / decode_seconds if decode_seconds > 0 and generated else 0.0,
-            seed=self.chain.seed,
-            context_shifts=shifts,
-        )
-        logger.debug("generation finished: %s", self.result)
+        return head_tokens, body_tokens, dropped
 
     def _prompt_tokens(self) -> tuple[list[int], list[int]]:
         prompt, model = self._request.prompt, self._model
@@ -211,7 +225,7 @@ class Generation:
 
     def _prompt_budget(self, head_length: int) -> int:
         """Return how many prompt tokens fit while leaving room to generate."""
-        n_ctx = self._model.llama.n_ctx()
+        n_ctx = self._model.n_ctx
         reserve = max(1, min(self._request.max_tokens, n_ctx // 4))
         budget = n_ctx - reserve
         if head_length >= budget:
@@ -239,7 +253,7 @@ class Generation:
 
     def _shift_context(self, head_tokens: list[int], story_tokens: list[int]) -> None:
         """Drop the oldest quarter of the story from the window and evaluate what is kept."""
-        n_ctx = self._model.llama.n_ctx()
+        n_ctx = self._model.n_ctx
         keep = max(1, n_ctx - max(1, n_ctx // 4) - len(head_tokens))
         tokens = head_tokens + story_tokens[-keep:]
         logger.info("context window full at %d tokens; keeping the instruction and the last %d story tokens", n_ctx, keep)

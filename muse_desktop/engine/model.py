@@ -16,14 +16,14 @@ from muse_desktop.models.gguf_file import GGUFHeader, read_gguf_header
 
 logger = logging.getLogger(__name__)
 
-# Default context when the caller gives none: the model's training context, capped because the
-# KV cache grows with it (SmolLM2 trains on 8,192 tokens; a story rarely needs more than this).
+# Default context when the caller gives none: the model's training context, capped at this.
+# The KV cache grows with the context, and SmolLM2 would otherwise get 8,192 tokens.
 DEFAULT_MAX_CONTEXT = 4096
 ALL_LAYERS = -1
 
 
 class ModelLoadError(RuntimeError):
-    """llama.cpp could not load a model file; the message says which file and what to try."""
+    """llama.cpp could not load a model file; the message names the file and what to try."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class LoadOptions:
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """What a loaded model is and how it runs."""
+    """Description of a loaded model and how it runs."""
 
     path: Path
     name: str
@@ -96,13 +96,16 @@ class LoadedModel:
             self.llama = self._load(n_ctx, n_threads, n_gpu_layers)
 
         self.vocab = llama_cpp.llama_model_get_vocab(self.llama.model)
+        # llama.cpp rounds the context up (to a multiple of 256 in this version), but
+        # llama-cpp-python's token record has exactly the requested size, so that is the limit.
+        self.n_ctx = min(self.llama.n_ctx(), len(self.llama.input_ids))
         self.info = ModelInfo(
             path=self.path,
             name=self.header.name or self.path.stem,
             architecture=self.header.architecture or "unknown",
             file_size=self.header.file_size,
-            n_ctx=self.llama.n_ctx(),
-            n_ctx_train=self.header.context_length or self.llama.n_ctx(),
+            n_ctx=self.n_ctx,
+            n_ctx_train=self.header.context_length or self.n_ctx,
             n_vocab=self.llama.n_vocab(),
             chat_template=self.header.chat_template,
             n_gpu_layers=n_gpu_layers,
@@ -116,6 +119,9 @@ class LoadedModel:
         )
 
     def _load(self, n_ctx: int, n_threads: int, n_gpu_layers: int) -> llama_cpp.Llama:
+        # NOTE: Llama allocates an uninitialised (n_batch, n_vocab) score array. With
+        # logits_all=False it never writes to it, so those pages are never resident; the loop
+        # reads only the last token's logits straight from llama.cpp.
         try:
             return llama_cpp.Llama(
                 model_path=str(self.path),
@@ -164,7 +170,7 @@ class LoadedModel:
     def build_prompt(self, prompt_format: PromptFormat, text: str, instruction: str | None = None) -> Prompt:
         """Build the prompt for ``text`` (the story so far) in the given format.
 
-        In the chat formats ``instruction`` is the writer's request and ``text`` the answer
+        In the chat formats ``instruction`` is the writer's request and ``text`` the reply
         written so far.
         """
         if prompt_format is PromptFormat.STORY:

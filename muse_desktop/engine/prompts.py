@@ -12,7 +12,7 @@ REDPAJAMA_STOP = "<human>:"
 
 
 class PromptFormat(str, enum.Enum):
-    """How the writer's text is turned into the model's prompt."""
+    """Format that turns the writer's text into the model's prompt."""
 
     STORY = "story"
     REDPAJAMA_CHAT = "redpajama-chat"
@@ -25,8 +25,8 @@ class Prompt:
 
     ``head`` (the chat instruction and markers) is always kept whole. ``body`` (the story so
     far) is cut from the front when the context window cannot hold it all.
-    ``head_is_markup`` says whether control tokens in the head, such as <|im_start|>, are parsed
-    as special tokens; the writer's body text never is.
+    When ``head_is_markup`` is true, control tokens in the head such as <|im_start|> are parsed
+    as special tokens. The writer's body text never is.
     """
 
     head: str

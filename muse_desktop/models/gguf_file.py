@@ -1,4 +1,4 @@
-"""Reading and checking GGUF file headers before llama.cpp ever sees the file.
+"""Reading and checking GGUF file headers before llama.cpp opens the file.
 
 llama.cpp reports a bad file with a generic "failed to load model" and log lines on stderr.
 Reading the header here first gives each common problem its own message: an empty file, a
@@ -46,7 +46,7 @@ _TENSOR_BLOCK_SIZES = {
 
 
 class InvalidGGUFError(ValueError):
-    """A file that is not a usable GGUF model; the message says what is wrong with it."""
+    """A file that is not a usable GGUF model; the message describes the problem."""
 
 
 class UnsupportedArchitectureError(InvalidGGUFError):
@@ -55,7 +55,7 @@ class UnsupportedArchitectureError(InvalidGGUFError):
 
 @dataclass(frozen=True)
 class GGUFHeader:
-    """What the header of a GGUF file says about the model."""
+    """Model description read from the header of a GGUF file."""
 
     path: Path
     version: int

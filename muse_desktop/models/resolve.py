@@ -2,27 +2,67 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from muse_desktop.models.embedded import EMBEDDED_MODEL_ID, embedded_model_path
 
+if TYPE_CHECKING:
+    from muse_desktop.models.library import ModelLibrary
+
+logger = logging.getLogger(__name__)
+
 
 class ModelNotFoundError(LookupError):
-    """A model id that names no known model, or a path with no file."""
+    """A --model value that gives no usable file: an unknown id, a model not downloaded, or a path with no file."""
 
 
-def resolve_model_path(spec: str | None) -> Path:
-    """Return the GGUF path for ``spec``: None or the embedded id for the embedded model, else a file path.
+def default_model_path(library: ModelLibrary | None = None) -> Path:
+    """Return the catalog's default model (RedPajama Q4_K_M) once downloaded, else the embedded model."""
+    from muse_desktop.models.errors import ModelLibraryError
+    from muse_desktop.models.library import ModelLibrary
 
-    A value that ends in .gguf or contains a path separator is taken as a path.
+    library = library or ModelLibrary()
+    try:
+        default = next((entry for entry in library.entries() if entry.is_default), None)
+        if default is not None and default.state == "present":
+            return library.path_for(default.id)
+    except ModelLibraryError as error:
+        logger.warning("default model unusable, using the embedded model instead: %s", error)
+    return embedded_model_path()
+
+
+def resolve_model_path(spec: str | None, library: ModelLibrary | None = None) -> Path:
+    """Return the GGUF path for ``spec``: a catalog, imported or embedded id, else a file path.
+
+    None gives the default model (see default_model_path).
+
+    A value that ends in .gguf or contains a path separator is taken as a path. A catalog id
+    resolves only once its file is downloaded and its SHA-256 verified. ``library`` is a
+    ModelLibrary to use instead of the default one.
+
+    Raises ModelNotFoundError; for a library failure its message is the library's and the
+    ModelLibraryError is its cause.
     """
-    if spec is None or spec == EMBEDDED_MODEL_ID:
+    if spec is None:
+        return default_model_path(library)
+    if spec == EMBEDDED_MODEL_ID:
         return embedded_model_path()
     path = Path(spec).expanduser()
     if spec.endswith(".gguf") or "/" in spec or "\\" in spec or path.exists():
         if not path.is_file():
             raise ModelNotFoundError(f"model file not found: {path}")
         return path
-    raise ModelNotFoundError(
-        f"unknown model '{spec}'; give a .gguf path or a model id from 'muse-desktop models list'"
-    )
+
+    from muse_desktop.models.errors import ModelLibraryError, UnknownModelError
+    from muse_desktop.models.library import ModelLibrary
+
+    try:
+        return (library or ModelLibrary()).path_for(spec)
+    except UnknownModelError:
+        raise ModelNotFoundError(
+            f"unknown model '{spec}'; give a .gguf path or a model id from 'muse-desktop models list'"
+        ) from None
+    except ModelLibraryError as error:
+        raise ModelNotFoundError(str(error)) from error

@@ -35,7 +35,7 @@ class Distribution:
 
 @dataclass(frozen=True)
 class SamplingTrace:
-    """What the Muse did to one token's distribution, for display.
+    """Effect of the Muse on one token's distribution, for display.
 
     ``token_ids`` are the most probable tokens after the Muse, then any that it pushed out of
     that list. The two probability arrays align with ``token_ids``; a token cut by the other
