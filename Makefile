@@ -16,9 +16,12 @@ PROMPT ?= The lighthouse keeper found a letter in the sand. It was addressed to 
 PIP := $(VENV)/bin/python -m pip
 
 # `make bundle` builds the Linux one-folder app and its tar.gz (see packaging/README.md) in its own
-# virtual environment, so that no test tools end up in the bundle.
+# virtual environment, so that no test tools end up in the bundle. Its llama.cpp has one CPU
+# library per CPU generation and picks one at run time; that build compiles every variant, about
+# 40 minutes on 2 busy cores, once per set of flags. BUNDLE_CMAKE_ARGS='$(CMAKE_ARGS)' makes a
+# bundle with the single portable AVX2 library instead.
 BUNDLE_VENV ?= build/bundle-venv
-BUNDLE_CMAKE_ARGS ?= $(CMAKE_ARGS)
+BUNDLE_CMAKE_ARGS ?= -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON -DGGML_NATIVE=OFF
 BUNDLE_WHEEL_DIR := $(WHEEL_CACHE)/llama-cpp-python-$(LLAMA_CPP_VERSION)-$(shell printf '%s' '$(BUNDLE_CMAKE_ARGS)' | sha256sum | cut -c1-12)
 PYINSTALLER_VERSION := 6.22.3
 

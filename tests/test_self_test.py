@@ -81,6 +81,15 @@ def test_self_test_missing_llama_library(monkeypatch):
     assert "libggml.so.0" in message
 
 
+def test_self_test_no_backend_library(monkeypatch):
+    import muse_desktop.engine.backend
+
+    monkeypatch.setattr(muse_desktop.engine.backend, "load_dynamic_backends", lambda: 0)
+
+    with pytest.raises(CommandError, match="the llama.cpp library has no backend"):
+        run_self_test(stdout=io.StringIO())
+
+
 def test_main_self_test_failure_exit_code(monkeypatch, capsys):
     def missing() -> None:
         raise embedded.EmbeddedModelMissingError("the embedded model is missing: /bundle/model.gguf does not exist")

@@ -62,7 +62,9 @@ def check_llama_library() -> str:
     """Load llama.cpp through llama-cpp-python and describe its backend."""
     try:
         from muse_desktop.engine import build_info
+        from muse_desktop.engine.backend import load_dynamic_backends
 
+        backend_count = load_dynamic_backends()
         build = build_info()
     except (ImportError, OSError, RuntimeError) as error:
         # llama-cpp-python raises RuntimeError or FileNotFoundError when libllama or a
@@ -72,6 +74,11 @@ def check_llama_library() -> str:
             "Reinstall Muse Desktop, or for a source checkout run 'make install'"
         ) from error
 
+    if backend_count == 0:
+        raise SelfTestFailure(
+            "the llama.cpp library has no backend: no backend library such as libggml-cpu-haswell.so "
+            "was found next to libllama. Reinstall Muse Desktop"
+        )
     detail = f"llama-cpp-python {build.llama_cpp_python_version}, backend {build.backend}"
     variant = loaded_cpu_variant()
     if variant:

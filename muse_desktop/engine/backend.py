@@ -47,12 +47,22 @@ def _ggml_library() -> ctypes.CDLL:
     return load_shared_library("ggml", Path(bindings._base_path))
 
 
+def _backend_folders() -> list[Path]:
+    """Return the folders that may contain backend libraries such as libggml-cpu-haswell.so.
+
+    A frozen build keeps them next to libllama. A llama-cpp-python 0.3.36 wheel built with
+    GGML_BACKEND_DL=ON installs them into site-packages/bin instead.
+    """
+    folders = [Path(bindings._base_path), Path(llama_cpp.__file__).resolve().parent.parent / "bin"]
+    return [folder for folder in folders if folder.is_dir()]
+
+
 @lru_cache(maxsize=1)
 def load_dynamic_backends() -> int:
     """Load llama.cpp's backend libraries if it was built with GGML_BACKEND_DL=ON; return the backend count.
 
     Such a build links no backend into libggml. ggml_backend_load_all_from_path() loads each
-    libggml-*.so in llama_cpp/lib, and for the CPU it picks the variant (haswell, icelake and so
+    libggml-*.so in a folder, and for the CPU it picks the variant (haswell, icelake and so
     on, with GGML_CPU_ALL_VARIANTS=ON) that scores best on this processor. llama-cpp-python 0.3.36
     does not call it, and a build with the backends linked in needs no call.
     """
@@ -65,12 +75,13 @@ def load_dynamic_backends() -> int:
 
     libggml.ggml_backend_load_all_from_path.restype = None
     libggml.ggml_backend_load_all_from_path.argtypes = [ctypes.c_char_p]
-    library_folder = Path(bindings._base_path)
-    libggml.ggml_backend_load_all_from_path(str(library_folder).encode())
-    count = libggml.ggml_backend_reg_count()
-    logger.info("loaded %d llama.cpp backends from %s", count, library_folder)
-    if count == 0:
-        logger.error("no llama.cpp backend library was found in %s", library_folder)
+    for folder in _backend_folders():
+        libggml.ggml_backend_load_all_from_path(str(folder).encode())
+        count = libggml.ggml_backend_reg_count()
+        if count > 0:
+            logger.info("loaded %d llama.cpp backends from %s", count, folder)
+            return count
+    logger.error("no llama.cpp backend library was found in %s", " or ".join(map(str, _backend_folders())))
     return count
 
 
