@@ -44,7 +44,7 @@ app=$(ls -d "$scratch"/unpacked/muse-desktop-*)
 
 log "running the self-test offline (a new network namespace with no interfaces)"
 # HOME points into the scratch folder so the run neither reads nor writes the user's settings.
-if ! env -i PATH=/usr/bin:/bin HOME="$scratch/home" QT_QPA_PLATFORM=offscreen HF_HUB_OFFLINE=1 \
+if ! env -i PATH=/usr/bin:/bin HOME="$scratch/home" LANG=C.UTF-8 QT_QPA_PLATFORM=offscreen HF_HUB_OFFLINE=1 \
         unshare --net "$app/muse-desktop" --self-test 2>&1 | tee "$results/self-test.txt"; then
     echo "error: the self-test of the unpacked bundle failed" >&2
     exit 1

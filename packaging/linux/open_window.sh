@@ -17,12 +17,12 @@ timeout=$4
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT
 
-env -i PATH=/usr/bin:/bin HOME="$home" DISPLAY="$DISPLAY" XAUTHORITY="${XAUTHORITY:-}" \
+env -i PATH=/usr/bin:/bin HOME="$home" LANG=C.UTF-8 DISPLAY="$DISPLAY" XAUTHORITY="${XAUTHORITY:-}" \
     QT_QPA_PLATFORM=xcb HF_HUB_OFFLINE=1 "$app/muse-desktop" >"$home/app.log" 2>&1 &
 pid=$!
 
 status=0
-"$python" "$(dirname "$0")/screenshot.py" "$output" "$timeout" || status=1
+"$python" "$(dirname "$0")/screenshot.py" "$output" "$timeout" "$pid" || status=1
 if ! kill -0 "$pid" 2>/dev/null; then
     wait "$pid" && code=0 || code=$?
     echo "error: muse-desktop exited with code $code before the check ended; its output:" >&2

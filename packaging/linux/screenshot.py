@@ -1,9 +1,10 @@
 """Save a screenshot of an X display once a window is drawn on it, for the bundle check.
 
-Usage: DISPLAY=:99 python screenshot.py OUTPUT.png [TIMEOUT_SECONDS]
+Usage: DISPLAY=:99 python screenshot.py OUTPUT.png [TIMEOUT_SECONDS [PID]]
 
 Grabs the whole screen every second until it is no longer one flat colour (an empty Xvfb
-screen is), saves it and exits 0. Exits 1 if the screen stays empty until the timeout.
+screen is), saves it and exits 0. Exits 1 if the screen stays empty until the timeout, or
+until the process PID, the app under test, has exited.
 Runs with the PySide6 of the build environment, outside the bundle under test.
 """
 
@@ -31,12 +32,29 @@ def distinct_colors(image, limit: int) -> int:
     return len(colors)
 
 
+def is_running(pid: int | None) -> bool:
+    """Tell whether process ``pid`` runs; an exited child that its parent has not reaped does not."""
+    if pid is None:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            # The state letter follows the command name, which is in parentheses.
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) not in (2, 3):
+    if len(argv) not in (2, 3, 4):
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
     output = argv[1]
-    timeout = float(argv[2]) if len(argv) == 3 else DEFAULT_TIMEOUT_SECONDS
+    try:
+        timeout = float(argv[2]) if len(argv) >= 3 else DEFAULT_TIMEOUT_SECONDS
+        pid = int(argv[3]) if len(argv) == 4 else None
+    except ValueError:
+        print(f"error: TIMEOUT_SECONDS must be a number and PID an integer, got {argv[2:]}", file=sys.stderr)
+        return 2
     if not os.environ.get("DISPLAY"):
         print("error: DISPLAY is not set; run this under xvfb-run or an X session", file=sys.stderr)
         return 2
@@ -50,7 +68,7 @@ def main(argv: list[str]) -> int:
     while True:
         image = screen.grabWindow(0).toImage()
         colors = distinct_colors(image, MIN_DISTINCT_COLORS)
-        if colors >= MIN_DISTINCT_COLORS or time.monotonic() > deadline:
+        if colors >= MIN_DISTINCT_COLORS or time.monotonic() > deadline or not is_running(pid):
             break
         time.sleep(1)
     if colors >= MIN_DISTINCT_COLORS:
@@ -61,7 +79,8 @@ def main(argv: list[str]) -> int:
         print(f"error: writing {output} failed", file=sys.stderr)
         return 1
     if colors < MIN_DISTINCT_COLORS:
-        print(f"error: no window appeared within {timeout:.0f} s; the empty screen is in {output}", file=sys.stderr)
+        reason = "the app exited" if not is_running(pid) else f"{timeout:.0f} s passed"
+        print(f"error: no window appeared before {reason}; the empty screen is in {output}", file=sys.stderr)
         return 1
     print(f"screenshot with a window: {output} ({image.width()}x{image.height()})")
     return 0

@@ -3,8 +3,9 @@
 #
 # Run from anywhere on a Mac:   packaging/macos/build.sh
 # Needs: Python 3.11 or newer from python.org or Homebrew, the Xcode command line tools
-# (xcode-select --install) and CMake 3.21+. On Apple silicon llama-cpp-python builds with Metal
-# by default; set CMAKE_ARGS to override, for example "-DGGML_METAL=off" for a CPU-only build.
+# (xcode-select --install) and CMake 3.21+. The default flags build llama.cpp with Metal and
+# without -mcpu=native, so that a build made on a newer Mac still runs on an M1. Set CMAKE_ARGS
+# to override, for example "-DGGML_NATIVE=OFF -DGGML_METAL=off" for a CPU-only build.
 # To distribute outside your own machines, sign and notarize the .app afterwards (see
 # packaging/README.md); PyInstaller only signs it ad hoc.
 #
@@ -23,6 +24,9 @@ pyinstaller_version=6.22.3
 smollm2_version=0.1.2
 venv=build/bundle-venv
 python="$venv/bin/python"
+
+export CMAKE_ARGS=${CMAKE_ARGS:-"-DGGML_NATIVE=OFF -DGGML_METAL=on"}
+echo "llama.cpp CMake flags: $CMAKE_ARGS"
 
 [ -x "$python" ] || python3 -m venv "$venv"
 "$python" -m pip install --upgrade pip
