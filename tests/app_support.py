@@ -33,11 +33,11 @@ def make_context(data_dir: Path, model: Path, autosave_interval_ms: int = 60_000
     return context
 
 
-def open_window(qtbot, context: AppContext, answer_unsaved: str = "discard") -> MainWindow:
-    """Show a main window on ``context``, wait for its model, and answer the unsaved-changes question."""
+def open_window(qtbot, context: AppContext, answer_unsaved: str = "discard", restore: bool = False) -> MainWindow:
+    """Show a main window on ``context`` and wait for its model; dialogs get the given replies."""
     window = MainWindow(context)
     window.documents.ask_unsaved_changes = lambda: answer_unsaved
-    window.documents.ask_restore = lambda path, when, characters: False
+    window.documents.ask_restore = lambda path, when, characters: restore
     window.documents.show_error = lambda message: pytest.fail(f"unexpected error dialog: {message}")
     qtbot.addWidget(window)
     window.show()
@@ -50,13 +50,20 @@ def open_window(qtbot, context: AppContext, answer_unsaved: str = "discard") -> 
 def window(qtbot, data_dir: Path, standin_model: Path):
     main_window = open_window(qtbot, make_context(data_dir, standin_model))
     yield main_window
-    if not main_window._closed:
-        main_window.close()
+    close_window(main_window)
+
+
+def close_window(window: MainWindow) -> None:
+    """Close ``window`` discarding changes, so that its engine thread always stops."""
+    window.documents.ask_unsaved_changes = lambda: "discard"
+    window.close()
+    window.host.stop()
 
 
 def type_story(window: MainWindow, text: str) -> None:
-    """Replace the story with ``text`` and put the cursor at its end."""
+    """Replace the story with ``text``, as if typed: the cursor at its end, the document modified."""
     window.editor.setPlainText(text)
+    window.editor.document().setModified(True)
     cursor = window.editor.textCursor()
     cursor.movePosition(cursor.MoveOperation.End)
     window.editor.setTextCursor(cursor)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal
 
 from muse_desktop.app.engine_worker import EngineWorker, GenerationJob
 from muse_desktop.engine import LoadOptions
@@ -46,6 +46,10 @@ class EngineHost(QObject):
         self._pending_jobs = 0
         self._stopped = False
         self.thread.start()
+        application = QCoreApplication.instance()
+        if application is not None:
+            # A QThread destroyed while running aborts the process, whatever way the app quits.
+            application.aboutToQuit.connect(self.stop)
 
     @property
     def busy(self) -> bool:

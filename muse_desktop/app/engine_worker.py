@@ -74,6 +74,23 @@ class TokenChartData:
     chosen_label: str
 
 
+def chart_rows(before: np.ndarray, after: np.ndarray, count: int) -> list[int]:
+    """Pick the trace rows to chart: the most likely tokens before the Muse, then the most likely
+    after it, ordered by the probability before.
+
+    Taking both halves shows the tokens the Muse pushed down and the ones it lifted.
+    """
+    by_before = np.argsort(-np.asarray(before), kind="stable").tolist()
+    by_after = np.argsort(-np.asarray(after), kind="stable").tolist()
+    rows = by_before[: count // 2]
+    for row in by_after + by_before:
+        if len(rows) >= count:
+            break
+        if row not in rows:
+            rows.append(row)
+    return sorted(rows, key=lambda row: (-before[row], -after[row]))
+
+
 class EngineWorker(QObject):
     """Loads models and generates text; lives on a worker QThread.
 
@@ -191,14 +208,13 @@ class EngineWorker(QObject):
 
     def _chart_data(self, event: TokenEvent) -> TokenChartData:
         trace: SamplingTrace = event.trace
-        count = min(CHART_CANDIDATES, len(trace.token_ids))
-        labels = tuple(self._token_label(int(token_id)) for token_id in trace.token_ids[:count])
+        rows = chart_rows(trace.probabilities_before, trace.probabilities_after, CHART_CANDIDATES)
         return TokenChartData(
             token_index=trace.token_index,
             damp_factor=float(trace.damp_factor),
-            labels=labels,
-            probabilities_before=tuple(np.asarray(trace.probabilities_before[:count], dtype=float).tolist()),
-            probabilities_after=tuple(np.asarray(trace.probabilities_after[:count], dtype=float).tolist()),
+            labels=tuple(self._token_label(int(trace.token_ids[row])) for row in rows),
+            probabilities_before=tuple(float(trace.probabilities_before[row]) for row in rows),
+            probabilities_after=tuple(float(trace.probabilities_after[row]) for row in rows),
             chosen_label=self._token_label(event.token_id),
         )
 
