@@ -9,6 +9,7 @@ import sys
 from muse_desktop import __version__
 from muse_desktop.cli.errors import CommandError
 from muse_desktop.cli.generate import add_generate_parser
+from muse_desktop.cli.models_commands import add_models_parser
 
 PROGRAM = "muse-desktop"
 
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=OneLineErrorParser)
     add_generate_parser(subparsers)
+    add_models_parser(subparsers)
     return parser
 
 
