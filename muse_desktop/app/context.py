@@ -11,6 +11,7 @@ from muse_desktop.app.autosave import AutosaveStore
 from muse_desktop.app.presets import PresetStore
 from muse_desktop.app.storage import default_data_dir
 from muse_desktop.engine import BuildInfo, build_info
+from muse_desktop.models.library import ModelLibrary
 
 AUTOSAVE_INTERVAL_MS = 5_000
 
@@ -29,8 +30,8 @@ class AppContext:
     presets: PresetStore
     autosave: AutosaveStore
     build: BuildInfo
+    library: ModelLibrary
     autosave_interval_ms: int = AUTOSAVE_INTERVAL_MS
-    models_dir: Path | None = None
 
     @classmethod
     def create(cls, data_dir: Path | None = None, autosave_interval_ms: int = AUTOSAVE_INTERVAL_MS) -> AppContext:
@@ -43,5 +44,6 @@ class AppContext:
             presets=PresetStore(data_dir / "presets.json"),
             autosave=AutosaveStore(data_dir),
             build=build_info(),
+            library=ModelLibrary(data_dir),
             autosave_interval_ms=autosave_interval_ms,
         )

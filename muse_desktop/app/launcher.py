@@ -18,7 +18,7 @@ def run_app(argv: list[str] | None = None, data_dir: Path | None = None) -> int:
     from muse_desktop.app.storage import configure_file_logging, default_data_dir
 
     data_dir = data_dir or default_data_dir()
-    configure_file_logging(data_dir)
+    log_handler = configure_file_logging(data_dir)
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("Muse Desktop")
     app.setOrganizationName("muse-desktop")
@@ -29,4 +29,6 @@ def run_app(argv: list[str] | None = None, data_dir: Path | None = None) -> int:
     logger.info("Muse Desktop started; data folder %s", data_dir)
     code = app.exec()
     logger.info("Muse Desktop exited with code %d", code)
+    logging.getLogger("muse_desktop").removeHandler(log_handler)
+    log_handler.close()
     return code

@@ -43,6 +43,7 @@ class MainWindow(QMainWindow):
         self.loaded_seed: int | None = None
         self._closed = False
         self.compare_dialog = None
+        self.model_manager = None
         self._build_widgets()
         self.continuation = ContinuationController(self.host, self.editor, self.settings_panel,
                                                    self.mode_bar, self.charts)
@@ -208,7 +209,9 @@ class MainWindow(QMainWindow):
     def load_model(self, spec: str, options: LoadOptions | None = None) -> None:
         """Load a model by id or path on the worker thread; the result arrives as a signal."""
         try:
-            path = resolve_model_path(spec)
+            # NOTE: for a catalog id this may hash the file on the GUI thread, but only when the file
+            # changed since the library last verified it.
+            path = resolve_model_path(spec, self.context.library)
         except (LookupError, FileNotFoundError) as error:
             self._on_model_load_failed(str(error))
             return
@@ -236,7 +239,14 @@ class MainWindow(QMainWindow):
     def open_model_manager(self) -> None:
         from muse_desktop.app.model_manager import open_model_manager
 
-        open_model_manager(self)
+        if self.model_manager is not None:
+            self.model_manager.raise_()
+            return
+        self.model_manager = open_model_manager(self)
+        self.model_manager.destroyed.connect(self._on_model_manager_closed)
+
+    def _on_model_manager_closed(self) -> None:
+        self.model_manager = None
 
     def open_compare(self) -> None:
         from muse_desktop.app.compare_dialog import CompareDialog
@@ -301,6 +311,8 @@ class MainWindow(QMainWindow):
         self.continuation.stop()
         if self.compare_dialog is not None:
             self.compare_dialog.close()
+        if self.model_manager is not None:
+            self.model_manager.close()
         if not self.documents.confirm_discard():
             event.ignore()
             return
