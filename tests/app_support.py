@@ -41,8 +41,10 @@ def open_window(qtbot, context: AppContext, answer_unsaved: str = "discard", res
     window.documents.show_error = lambda message: pytest.fail(f"unexpected error dialog: {message}")
     qtbot.addWidget(window)
     window.show()
-    with qtbot.waitSignal(window.host.worker.sig_model_loaded, timeout=LOAD_TIMEOUT_MS):
-        window.start()
+    window.start()
+    # Waiting on the main window's state, not on the worker's signal: pytest-qt's waitSignal on a
+    # signal emitted from another thread stops its timer from that thread.
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=LOAD_TIMEOUT_MS)
     return window
 
 

@@ -142,6 +142,8 @@ def test_compare_uses_one_seed(qtbot, window):
     assert left.preset.currentText() == "Muse"
     assert right.preset.currentText() == "Plain sampling"
     assert left.result.seed == right.result.seed == dialog.seed
+    assert left.result.generated_tokens <= 12
+    assert right.result.generated_tokens <= 12
     assert left.output.toPlainText()
     assert right.output.toPlainText()
     assert left.keep.isEnabled() and right.keep.isEnabled()

@@ -146,6 +146,8 @@ def test_editor_read_only_while_generating(qtbot, window):
         window.continue_action.trigger()
         assert window.editor.isReadOnly()
         assert not window.continue_action.isEnabled()
+        assert not window.open_action.isEnabled()
+        assert not window.new_action.isEnabled()
         window.stop_action.trigger()
     assert not window.editor.isReadOnly()
 

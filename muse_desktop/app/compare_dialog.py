@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
@@ -107,10 +107,14 @@ class CompareDialog(QDialog):
         layout.addLayout(buttons)
 
     def settings_for(self, side: _Side) -> WritingSettings | None:
+        """Return the side's settings, with the maximum tokens of the settings panel on both sides."""
+        current = self.window_.settings_panel.settings()
+        if current is None:
+            return None
         name = side.preset.currentText()
         if name == CURRENT_SETTINGS:
-            return self.window_.settings_panel.settings()
-        return self.window_.context.presets.get(name)
+            return current
+        return replace(self.window_.context.presets.get(name), max_tokens=current.max_tokens)
 
     def generate(self) -> None:
         """Start both continuations, one after the other, with one shared seed."""

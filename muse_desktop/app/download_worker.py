@@ -19,8 +19,8 @@ STOP_TIMEOUT_MS = 10_000
 class DownloadWorker(QObject):
     """Runs ``ModelLibrary.download`` for one model at a time.
 
-    ``download`` of a model already on disk only verifies it, so "use this model" goes through
-    here too and a long hash check never blocks the GUI.
+    ``download`` of a model already on disk only verifies it, so "Use this model" goes through
+    here too, which keeps a long hash check off the GUI thread.
 
     Signals:
         sig_progress(str, DownloadProgress): model id and a progress snapshot.

@@ -295,6 +295,11 @@ class MainWindow(QMainWindow):
         self.regenerate_action.setEnabled(ready and not busy and can_regenerate)
         self.compare_action.setEnabled(ready and not busy)
         self.undo_action.setEnabled(not busy)
+        # Replacing the document while text streams into it would put the rest of the stream in
+        # the wrong place.
+        for action in (self.new_action, self.open_action):
+            action.setEnabled(not busy)
+        self.recent_menu.setEnabled(not busy and bool(self.documents.recent_files()))
 
     def _fill_recent_menu(self, paths: list[str]) -> None:
         self.recent_menu.clear()

@@ -90,7 +90,9 @@ class ModelManagerDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.description = QLabel()
         self.description.setWordWrap(True)
         self.progress = QProgressBar()
@@ -99,6 +101,7 @@ class ModelManagerDialog(QDialog):
         self.progress_label = QLabel()
         self.message = QLabel()
         self.message.setWordWrap(True)
+
         self.use_button = QPushButton("Use this model")
         self.download_button = QPushButton("Download")
         self.cancel_button = QPushButton("Cancel download")
@@ -108,6 +111,7 @@ class ModelManagerDialog(QDialog):
         for button in (self.use_button, self.download_button, self.cancel_button, self.import_button, self.remove_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.description)
@@ -115,6 +119,7 @@ class ModelManagerDialog(QDialog):
         layout.addWidget(self.progress_label)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
+
         self.table.itemSelectionChanged.connect(self._update_selection)
         self.use_button.clicked.connect(self.use_selected)
         self.download_button.clicked.connect(self.download_selected)
@@ -134,15 +139,18 @@ class ModelManagerDialog(QDialog):
         for row, entry in enumerate(self.entries):
             self._fill_row(row, entry)
         ids = [entry.id for entry in self.entries]
+        in_use = [entry.id for entry in self.entries if self._is_in_use(entry)]
         if selected is not None and selected.id in ids:
             self.table.selectRow(ids.index(selected.id))
+        elif in_use:
+            self.table.selectRow(ids.index(in_use[0]))
         elif self.entries:
             self.table.selectRow(0)
         self._update_selection()
 
     def _fill_row(self, row: int, entry: ModelEntry) -> None:
         name = entry.display_name
-        if entry.path is not None and self.current_path is not None and entry.path == self.current_path:
+        if self._is_in_use(entry):
             name += "  (in use)"
         size = format_size(entry.size_bytes)
         if entry.size_is_estimate:
@@ -152,6 +160,9 @@ class ModelManagerDialog(QDialog):
             item = QTableWidgetItem(value)
             item.setToolTip(entry.description)
             self.table.setItem(row, column, item)
+
+    def _is_in_use(self, entry: ModelEntry) -> bool:
+        return entry.path is not None and self.current_path is not None and entry.path == self.current_path
 
     def selected_entry(self) -> ModelEntry | None:
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []

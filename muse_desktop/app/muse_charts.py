@@ -56,9 +56,11 @@ class ProbabilityChart(QWidget):
         data = self.data
         label_width = min(110.0, area.width() * 0.3)
         bar_left = area.left() + label_width
-        bar_width = max(1.0, area.width() - label_width - 48)
+        bar_width = max(1.0, area.width() - label_width - 84)
         row_height = area.height() / len(data.labels)
         bar_height = max(2.0, row_height * 0.38)
+        # The longest bar spans the width, so small probabilities stay readable; the labels give the values.
+        scale = max(max(data.probabilities_before), max(data.probabilities_after), 1e-9)
         for row, label in enumerate(data.labels):
             top = area.top() + row * row_height
             painter.setPen(self.palette().text().color())
@@ -68,11 +70,11 @@ class ProbabilityChart(QWidget):
                 ((data.probabilities_before, BEFORE_COLOR), (data.probabilities_after, AFTER_COLOR))
             ):
                 bar_top = top + row_height * 0.1 + offset * bar_height
-                length = bar_width * max(0.0, min(1.0, values[row]))
+                length = bar_width * max(0.0, min(1.0, values[row] / scale))
                 painter.fillRect(QRectF(bar_left, bar_top, length, bar_height - 1), color)
-            painter.drawText(QRectF(bar_left + bar_width + 4, top, 44, row_height),
+            painter.drawText(QRectF(bar_left + bar_width + 4, top, 80, row_height),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             f"{data.probabilities_after[row]:.0%}")
+                             f"{data.probabilities_before[row]:.0%}→{data.probabilities_after[row]:.0%}")
 
     def _draw_legend(self, painter: QPainter, baseline: float) -> None:
         x = float(MARGIN)
@@ -89,6 +91,7 @@ class DampChart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ramp: list[float] = []
+        self.ramp_tokens = 0
         self.points: list[tuple[int, float]] = []
         self.setMinimumSize(260, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -104,6 +107,7 @@ class DampChart(QWidget):
         else:
             warper = MuseLogitsWarper(muse.top_k, muse.damp, muse.damp_initial, muse.damp_ramp_tokens)
             self.ramp = [warper.damp_factor(index) for index in range(max_tokens)]
+            self.ramp_tokens = muse.damp_ramp_tokens
         self.update()
 
     def add_point(self, token_index: int, damp_factor: float) -> None:
@@ -119,13 +123,19 @@ class DampChart(QWidget):
         line_height = painter.fontMetrics().height()
         area = QRectF(MARGIN + 40, MARGIN + line_height, self.width() - 2 * MARGIN - 44,
                       self.height() - 2 * MARGIN - line_height * 2.4)
-        values = self.ramp + [factor for _, factor in self.points]
+        values = self.ramp[: self.visible_tokens()] + [factor for _, factor in self.points]
         low, high = min(0.0, min(values)), max(1.0, max(values)) * 1.05
         self._draw_axes(painter, area, low, high, line_height)
         self._draw_series(painter, area, low, high)
 
+    def visible_tokens(self) -> int:
+        """Return how many tokens the x axis spans: twice the ramp or a little past the last token,
+        at least 64, and never more than max_tokens, so a short ramp is not squeezed into a corner."""
+        last = self.points[-1][0] if self.points else 0
+        return min(len(self.ramp), max(2 * self.ramp_tokens, last + 16, 64))
+
     def _to_point(self, area: QRectF, index: float, value: float, low: float, high: float) -> QPointF:
-        x = area.left() + area.width() * index / max(1, len(self.ramp) - 1)
+        x = area.left() + area.width() * index / max(1, self.visible_tokens() - 1)
         y = area.bottom() - area.height() * (value - low) / (high - low)
         return QPointF(x, y)
 
@@ -134,16 +144,17 @@ class DampChart(QWidget):
         painter.drawText(QPointF(MARGIN, MARGIN + line_height * 0.8), "damp factor per generated token")
         painter.drawLine(area.bottomLeft(), area.bottomRight())
         painter.drawLine(area.bottomLeft(), area.topLeft())
-        for value in (low, 1.0, high):
+        labels = [low, 1.0] if high - 1.0 < 0.15 * (high - low) else [low, 1.0, high]
+        for value in labels:
             point = self._to_point(area, 0, value, low, high)
             painter.drawText(QRectF(MARGIN, point.y() - line_height / 2, 36, line_height),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{value:.2f}")
         painter.drawText(QRectF(area.left(), area.bottom() + 2, area.width(), line_height),
-                         Qt.AlignmentFlag.AlignRight, f"token {len(self.ramp)}")
+                         Qt.AlignmentFlag.AlignRight, f"token {self.visible_tokens()}")
 
     def _draw_series(self, painter: QPainter, area: QRectF, low: float, high: float) -> None:
         ramp_path = QPainterPath(self._to_point(area, 0, self.ramp[0], low, high))
-        for index, value in enumerate(self.ramp[1:], start=1):
+        for index, value in enumerate(self.ramp[1 : self.visible_tokens()], start=1):
             ramp_path.lineTo(self._to_point(area, index, value, low, high))
         painter.setPen(QPen(RAMP_COLOR, 1.5, Qt.PenStyle.DashLine))
         painter.drawPath(ramp_path)
