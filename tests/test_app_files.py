@@ -207,3 +207,15 @@ def test_settings_and_model_persist(qtbot, data_dir, standin_model):
     assert second.settings_panel.settings().sampler.muse.damp_ramp_tokens == 0
     assert second.model_spec == str(standin_model)
     close_window(second)
+
+
+def test_damaged_stored_settings_are_ignored(qtbot, data_dir, standin_model):
+    context = make_context(data_dir, standin_model)
+    context.settings.setValue("model/n_gpu_layers", "many")
+    context.settings.setValue("sampler/last", "{not json")
+
+    window = open_window(qtbot, context)
+
+    assert window.settings_panel.preset_bar.current_name() == "Muse"
+    assert window.settings_panel.settings() is not None
+    close_window(window)

@@ -47,7 +47,7 @@ class _Side:
 class CompareDialog(QDialog):
     """Generates two continuations from the insertion point with one shared seed and two settings.
 
-    With a fixed seed in the settings panel both sides use it; otherwise one random seed is
+    With a fixed seed in the settings panel both sides use it. Otherwise one random seed is
     drawn for the pair, so the only difference between the sides is the settings.
     """
 

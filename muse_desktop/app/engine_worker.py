@@ -52,7 +52,7 @@ class GenerationJob:
 
     ``text`` is the story before the insertion point. An empty ``instruction`` continues the
     story as it is; otherwise the instruction is sent in the model's chat format and ``text``
-    is the answer written so far.
+    is the response written so far.
     """
 
     job_id: int

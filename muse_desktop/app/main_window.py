@@ -29,6 +29,15 @@ from muse_desktop.models.resolve import resolve_model_path
 logger = logging.getLogger(__name__)
 
 
+def _stored_int(value: object) -> int | None:
+    """Return an integer read from QSettings, or None when it is missing or not an integer."""
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        logger.warning("ignoring stored value %r: not an integer", value)
+        return None
+
+
 class MainWindow(QMainWindow):
     """The writing studio. Call ``start()`` after construction to load the model and offer recovery."""
 
@@ -105,6 +114,7 @@ class MainWindow(QMainWindow):
         self.save_action = self._action("&Save", self.documents.save, QKeySequence(keys.Save))
         self.save_as_action = self._action("Save &As…", self.documents.save_as, QKeySequence(keys.SaveAs))
         self.quit_action = self._action("&Quit", self.close, QKeySequence(keys.Quit))
+
         self.continue_action = self._action(
             "Continue", self.continuation.continue_story,
             [QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")],
@@ -115,11 +125,14 @@ class MainWindow(QMainWindow):
             "Regenerate", self.continuation.regenerate, QKeySequence("Ctrl+R"),
             "Replace the last continuation with a new one (Ctrl+R)",
         )
-        self.undo_action = self._action("Undo", self.editor.undo, None, "Undo; removes a whole continuation at once (Ctrl+Z)")
-        self.redo_action = self._action("Redo", self.editor.redo, None, "Redo (Ctrl+Shift+Z)")
+        # The editor handles these keys itself while it has focus; the actions cover the rest of the window.
+        self.undo_action = self._action("Undo", self.editor.undo, QKeySequence(keys.Undo),
+                                        "Undo; removes a whole continuation at once (Ctrl+Z)")
+        self.redo_action = self._action("Redo", self.editor.redo, QKeySequence(keys.Redo), "Redo (Ctrl+Shift+Z)")
         self.compare_action = self._action("Compare…", self.open_compare, QKeySequence("Ctrl+K"),
                                            "Generate two continuations side by side and keep one (Ctrl+K)")
         self.models_action = self._action("Models…", self.open_model_manager, None, "Open the model manager")
+
         toolbar = self.addToolBar("Writing")
         toolbar.setObjectName("WritingToolbar")
         for action in (self.continue_action, self.stop_action, self.regenerate_action, self.undo_action):
@@ -184,8 +197,7 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         self.model_spec = str(stored.value("model/spec", EMBEDDED_MODEL_ID))
-        layers = stored.value("model/n_gpu_layers")
-        self.model_panel.set_gpu_layers(None if layers is None else int(layers))
+        self.model_panel.set_gpu_layers(_stored_int(stored.value("model/n_gpu_layers")))
         last = stored.value("sampler/last")
         if last:
             try:
