@@ -55,6 +55,16 @@ def window(qtbot, data_dir: Path, standin_model: Path):
     close_window(main_window)
 
 
+@pytest.fixture
+def embedded_window(qtbot, data_dir: Path):
+    """A main window on the embedded SmolLM2 model, for checks that need a trained model."""
+    from muse_desktop.models.embedded import embedded_model_path
+
+    main_window = open_window(qtbot, make_context(data_dir, embedded_model_path()))
+    yield main_window
+    close_window(main_window)
+
+
 def close_window(window: MainWindow) -> None:
     """Close ``window`` discarding changes, so that its engine thread always stops."""
     window.documents.ask_unsaved_changes = lambda: "discard"

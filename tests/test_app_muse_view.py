@@ -6,17 +6,14 @@ import pytest
 
 from app_support import (  # noqa: F401
     GENERATION_TIMEOUT_MS,
-    close_window,
     continue_and_wait,
     data_dir,
-    make_context,
-    open_window,
+    embedded_window,
     standin_model,
     type_story,
     window,
 )
 from muse_desktop.app.engine_worker import chart_rows
-from muse_desktop.models.embedded import embedded_model_path
 from muse_desktop.app.muse_charts import REFRESH_INTERVAL_MS, visible_token
 from muse_desktop.sampling import MuseSettings
 
@@ -49,13 +46,6 @@ def test_damp_points_follow_ramp(qtbot, window):
     assert points[0] == pytest.approx(1.0)
     assert points[16] == pytest.approx(1.0 - 0.1 * 16 / 32)
     assert points[39] == pytest.approx(0.9)
-
-
-@pytest.fixture
-def embedded_window(qtbot, data_dir):
-    main_window = open_window(qtbot, make_context(data_dir, embedded_model_path()))
-    yield main_window
-    close_window(main_window)
 
 
 def test_muse_lowers_top_candidate(qtbot, embedded_window):

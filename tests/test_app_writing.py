@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 
-from app_support import GENERATION_TIMEOUT_MS, continue_and_wait, data_dir, standin_model, type_story, window  # noqa: F401
+from app_support import (  # noqa: F401
+    GENERATION_TIMEOUT_MS,
+    continue_and_wait,
+    data_dir,
+    embedded_window,
+    standin_model,
+    type_story,
+    window,
+)
 from muse_desktop.engine import FinishReason
 
 STORY = "The lighthouse keeper found a letter in the sand."
@@ -172,3 +182,31 @@ def test_instruction_mode_writes_answer(qtbot, window):
 
     assert result.prompt_tokens > 5  # the instruction in RedPajama's chat format
     assert window.editor.toPlainText() == window.editor.continuation_text()
+
+
+def test_instruction_mode_uses_chat_template(qtbot, embedded_window):
+    window = embedded_window
+    window.settings_panel.max_tokens.setValue(24)
+    window.mode_bar.instruction_button.setChecked(True)
+    window.mode_bar.instruction.setText("Write a story about polar bears")
+    type_story(window, "")
+
+    result = continue_and_wait(qtbot, window)
+
+    text = window.editor.toPlainText()
+    assert "template" in window.model_panel.prompt_format.text()
+    assert result.generated_tokens > 0
+    assert text.strip()
+    assert result.prompt_tokens >= 10  # the instruction wrapped in SmolLM2's ChatML template
+    assert "<|im_start|>" not in text
+    assert "<|im_end|>" not in text
+
+
+def test_offload_failure_is_reported(window):
+    info = replace(window.model_info, offload_failed=True, n_gpu_layers=0, backend="CPU")
+
+    window._on_model_loaded(info)
+
+    assert not window.model_panel.notice.isHidden()
+    assert "runs on the CPU" in window.model_panel.notice.text()
+    assert "GPU offload failed" in window.status.currentMessage()
