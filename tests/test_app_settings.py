@@ -174,3 +174,12 @@ def test_unreadable_presets_file_is_ignored(tmp_path):
     path.write_bytes(b"\xff\xfe not json")
 
     assert PresetStore(path).names() == list(BUILT_IN_PRESETS)
+
+
+def test_fixing_seed_keeps_last_seed(panel):
+    panel.show_last_seed(987654321)
+
+    panel.fixed_seed.setChecked(True)
+
+    assert panel.seed.text() == "987654321"
+    assert panel.settings().sampler.seed == 987654321

@@ -29,6 +29,12 @@ def configure_file_logging(data_dir: Path, level: int = logging.INFO) -> Rotatin
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(level)
+    root = logging.getLogger()
+    # Lowering the package's level below the root's would also send those records to the
+    # console handlers on the root, so each of them keeps the level the root had.
+    for console in root.handlers:
+        if console.level == logging.NOTSET:
+            console.setLevel(root.level)
     package_logger = logging.getLogger("muse_desktop")
     package_logger.addHandler(handler)
     if package_logger.getEffectiveLevel() > level:
