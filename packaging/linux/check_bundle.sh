@@ -53,7 +53,7 @@ fi
 log "opening the main window under Xvfb (up to $window_seconds s)"
 screenshot="$results/window.png"
 xvfb-run --auto-servernum --server-args="-screen 0 1280x800x24" \
-    bash "$root/packaging/linux/open_window.sh" "$app" "$scratch/source/build/bundle-venv/bin/python" \
+    bash "$scratch/source/packaging/linux/open_window.sh" "$app" "$scratch/source/build/bundle-venv/bin/python" \
     "$screenshot" "$window_seconds" 2>&1 | tee "$results/window.txt" || {
     echo "error: the main window of the unpacked bundle did not open; see $results/window.txt" >&2
     exit 1
