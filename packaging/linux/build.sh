@@ -39,6 +39,14 @@ for soname in "$stage"/_internal/llama_cpp/lib/*.so.[0-9]; do
         ln -sf "$(basename "$soname")" "$unversioned"
     fi
 done
+# A Python built from source (pyenv, for example) leaves about 16 MB of debug information in
+# libpython, which users do not need. Only libpython is stripped: the libraries from wheels
+# ship without it, and strip breaks those that auditwheel patched (numpy.libs fails to load).
+if command -v strip >/dev/null; then
+    find "$stage/_internal" -maxdepth 1 -type f -name 'libpython*.so*' -exec strip --strip-debug {} +
+else
+    echo "warning: strip (binutils) is not installed, so libpython keeps its debug information" >&2
+fi
 cp packaging/linux/muse-desktop.desktop packaging/linux/install-desktop-entry.sh \
     packaging/icons/muse-desktop.svg packaging/icons/muse-desktop.png "$stage/"
 
