@@ -135,3 +135,16 @@ def test_install_desktop_entry_without_program(tmp_path):
 
     assert completed.returncode == 1
     assert "muse-desktop is missing" in completed.stderr
+
+
+@pytest.mark.skipif(shutil.which("desktop-file-validate") is None, reason="needs desktop-file-utils")
+def test_installed_desktop_entry_valid(tmp_path):
+    folder = make_unpacked_bundle(tmp_path / "Muse Desktop")
+    data_home = tmp_path / "data"
+    assert run_installer(folder, data_home).returncode == 0
+
+    for path in (PACKAGING / "linux" / "muse-desktop.desktop", data_home / "applications" / "muse-desktop.desktop"):
+        validation = subprocess.run(
+            ["desktop-file-validate", str(path)], capture_output=True, text=True, timeout=30, check=False
+        )
+        assert validation.returncode == 0, f"{path}: {validation.stdout}{validation.stderr}"
