@@ -73,4 +73,4 @@ bundle-check:
 	packaging/linux/check_bundle.sh
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

@@ -107,7 +107,7 @@ def loaded_cpu_variant(maps_path: str = "/proc/self/maps") -> str | None:
 
 
 def cpu_features(system_info: str) -> list[str]:
-    """Return the CPU features that llama.cpp reports as enabled, for example ["AVX2", "FMA"].
+    """Return the features that llama.cpp's CPU backend reports as enabled, for example ["AVX2", "FMA"].
 
     ``system_info`` is llama_print_system_info()'s output: "CPU : SSE3 = 1 | AVX = 1 | ... |".
     """

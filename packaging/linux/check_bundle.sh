@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Build the Linux bundle from a clean clone of the committed HEAD, then check the archive as a
-# user would get it: unpack it, run `muse-desktop --self-test` with no network at all, and
-# open the main window under Xvfb long enough to take a screenshot.
+# Build the Linux bundle from a clean clone of the committed HEAD and check the archive as a
+# user would get it. The check unpacks it and runs `muse-desktop --self-test` with no network
+# at all. Then it opens the main window under Xvfb long enough to take a screenshot.
 #
 # Usage: packaging/linux/check_bundle.sh [RESULT_FOLDER]   (default: build/bundle-check)
 # Needs: git, make, Xvfb with xvfb-run, and unshare (util-linux) for the offline run. The
