@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 
@@ -14,6 +15,7 @@ from muse_desktop.cli.errors import CommandError
 from muse_desktop.cli.main import main
 from muse_desktop.cli.self_test import cpu_features, loaded_cpu_variant, run_self_test
 from muse_desktop.models import embedded
+from muse_desktop.sampling import MuseLogitsWarper, MuseSettings
 
 
 def run_and_capture() -> str:
@@ -27,7 +29,7 @@ def test_self_test_passes_with_embedded_model():
 
     assert "self-test passed" in output
     assert "backend CPU" in output
-    assert "16 tokens with the Muse" in output
+    assert "tokens with the Muse" in output
     assert "tokens/s" in output
     assert "platform offscreen" in output
     assert "SmolLM2-135M-Instruct.Q4_1.gguf" in output
@@ -36,9 +38,17 @@ def test_self_test_passes_with_embedded_model():
 def test_self_test_reports_damp_ramp():
     output = run_and_capture()
 
-    # The default Muse ramps its damp factor from 1.0 towards 0.9 over 32 tokens,
-    # so the 16th token is damped by about 0.953.
-    assert "damp factor 1.000 to 0.953" in output
+    # The count can fall short of 16 where another CPU's arithmetic makes the model stop early.
+    match = re.search(r"(\d+) tokens with the Muse \(damp factor ([\d.]+) to ([\d.]+)\)", output)
+    assert match is not None, output
+    generated, first, last = int(match.group(1)), float(match.group(2)), float(match.group(3))
+    defaults = MuseSettings()
+    warper = MuseLogitsWarper(
+        defaults.top_k, defaults.damp, defaults.damp_initial, defaults.damp_ramp_tokens
+    )
+    assert first == pytest.approx(warper.damp_factor(0), abs=5e-4)
+    assert last == pytest.approx(warper.damp_factor(generated - 1), abs=5e-4)
+    assert last < first
 
 
 def test_self_test_missing_model(monkeypatch):
