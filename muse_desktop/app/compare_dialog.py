@@ -174,7 +174,7 @@ class CompareDialog(QDialog):
     def _side_for(self, job_id: int) -> _Side | None:
         return next((side for side in self.sides if side.job is not None and side.job.job_id == job_id), None)
 
-    def _on_token(self, job_id: int, text: str, _chart) -> None:
+    def _on_token(self, job_id: int, text: str, _chart, _context_tokens: int) -> None:
         side = self._side_for(job_id)
         if side is not None:
             side.output.moveCursor(side.output.textCursor().MoveOperation.End)
