@@ -202,9 +202,15 @@ def test_settings_and_model_persist(qtbot, data_dir, standin_model):
     first = open_window(qtbot, make_context(data_dir, standin_model))
     first.settings_panel.preset_bar.choose("Muse, no ramp")
     first.settings_panel.max_tokens.setValue(123)
+    first.resize(700, 500)
+    first.charts_dock.hide()
     close_window(first)
 
     second = open_window(qtbot, make_context(data_dir, standin_model))
+
+    assert second.size().width() == 700
+    assert second.size().height() == 500
+    assert second.charts_dock.isHidden()
 
     assert second.settings_panel.settings().max_tokens == 123
     assert second.settings_panel.settings().sampler.muse.damp_ramp_tokens == 0
