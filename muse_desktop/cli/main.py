@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     handler = getattr(args, "handler", None)
     if handler is None:
-        parser.error("the desktop app is not available yet; run 'muse-desktop generate --help'")
+        from muse_desktop.app.launcher import run_app
+
+        return run_app()
     try:
         return handler(args)
     except CommandError as error:
