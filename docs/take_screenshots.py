@@ -118,7 +118,7 @@ def capture_writing(app, window) -> None:
 
 
 def capture_compare(app, window) -> None:
-    window.settings_panel.max_tokens.setValue(32)
+    window.settings_panel.max_tokens.setValue(160)
     window.editor.undo()
     window.open_compare()
     dialog = window.compare_dialog

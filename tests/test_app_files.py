@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -199,9 +202,15 @@ def test_settings_and_model_persist(qtbot, data_dir, standin_model):
     first = open_window(qtbot, make_context(data_dir, standin_model))
     first.settings_panel.preset_bar.choose("Muse, no ramp")
     first.settings_panel.max_tokens.setValue(123)
+    first.resize(700, 500)
+    first.charts_dock.hide()
     close_window(first)
 
     second = open_window(qtbot, make_context(data_dir, standin_model))
+
+    assert second.size().width() == 700
+    assert second.size().height() == 500
+    assert second.charts_dock.isHidden()
 
     assert second.settings_panel.settings().max_tokens == 123
     assert second.settings_panel.settings().sampler.muse.damp_ramp_tokens == 0
@@ -218,4 +227,36 @@ def test_damaged_stored_settings_are_ignored(qtbot, data_dir, standin_model):
 
     assert window.settings_panel.preset_bar.current_name() == "Muse"
     assert window.settings_panel.settings() is not None
+    close_window(window)
+
+
+KILLED_SESSION = """
+import os, signal, sys
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+from muse_desktop.app.context import AppContext
+from muse_desktop.app.main_window import MainWindow
+
+app = QApplication([])
+context = AppContext.create(Path(sys.argv[1]), autosave_interval_ms=100)
+window = MainWindow(context)
+window.show()
+window.editor.setPlainText(sys.argv[2])
+window.editor.document().setModified(True)
+while not context.autosave.path.exists():
+    app.processEvents()
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_restore_after_kill(qtbot, data_dir, standin_model):
+    environment = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    killed = subprocess.run([sys.executable, "-c", KILLED_SESSION, str(data_dir), STORY],
+                            env=environment, timeout=120, capture_output=True)
+    assert killed.returncode == -9
+
+    window = open_window(qtbot, make_context(data_dir, standin_model), restore=True)
+
+    assert window.editor.toPlainText() == STORY
+    assert window.documents.modified
     close_window(window)

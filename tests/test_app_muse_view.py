@@ -57,7 +57,7 @@ def test_muse_lowers_top_candidate(qtbot, embedded_window):
     panel.max_tokens.setValue(6)
     type_story(window, STORY)
     seen = []
-    window.host.worker.sig_token_generated.connect(lambda _job, _text, chart: seen.append(chart))
+    window.host.worker.sig_token_generated.connect(lambda _job, _text, chart, _context: seen.append(chart))
 
     continue_and_wait(qtbot, window)
 

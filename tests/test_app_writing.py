@@ -24,6 +24,8 @@ STORY = "The lighthouse keeper found a letter in the sand."
 def test_continue_appends_text(qtbot, window):
     window.settings_panel.max_tokens.setValue(12)
     type_story(window, STORY)
+    context_counts = []
+    window.continuation.sig_progress.connect(lambda _tokens, _speed, context: context_counts.append(context))
 
     result = continue_and_wait(qtbot, window)
 
@@ -34,6 +36,9 @@ def test_continue_appends_text(qtbot, window):
     assert result.finish_reason == FinishReason.LENGTH
     assert window.editor.continuation_text() == text[len(STORY):]
     assert not window.editor.isReadOnly()
+    assert window.status.context.text() == f"context {result.prompt_tokens + 12} / {window.model_info.n_ctx}"
+    # Each token is counted when it is fed back, after the event that carries it.
+    assert context_counts == list(range(result.prompt_tokens, result.prompt_tokens + 12))
 
 
 def test_ctrl_enter_starts_continuation(qtbot, window):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
@@ -26,6 +27,9 @@ from muse_desktop.app.presets import PresetStore
 from muse_desktop.app.writing_settings import WritingSettings
 from muse_desktop.engine import GenerationResult
 from muse_desktop.sampling.settings import MAX_SEED
+
+if TYPE_CHECKING:
+    from muse_desktop.app.main_window import MainWindow
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +55,9 @@ class CompareDialog(QDialog):
     drawn for the pair, so the only difference between the sides is the settings.
     """
 
-    def __init__(self, window) -> None:
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
-        self.window_ = window
+        self.main_window = window
         self.setWindowTitle("Compare continuations")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.resize(1000, 560)
@@ -108,13 +112,13 @@ class CompareDialog(QDialog):
 
     def settings_for(self, side: _Side) -> WritingSettings | None:
         """Return the side's settings, with the maximum tokens of the settings panel on both sides."""
-        current = self.window_.settings_panel.settings()
+        current = self.main_window.settings_panel.settings()
         if current is None:
             return None
         name = side.preset.currentText()
         if name == CURRENT_SETTINGS:
             return current
-        return replace(self.window_.context.presets.get(name), max_tokens=current.max_tokens)
+        return replace(self.main_window.context.presets.get(name), max_tokens=current.max_tokens)
 
     def generate(self) -> None:
         """Start both continuations, one after the other, with one shared seed."""
@@ -124,7 +128,7 @@ class CompareDialog(QDialog):
         if any(value is None for value in settings):
             self.message.setText("Fix the sampler value marked in red in the main window first.")
             return
-        panel_settings = self.window_.settings_panel.settings()
+        panel_settings = self.main_window.settings_panel.settings()
         fixed = panel_settings.sampler.seed if panel_settings is not None else None
         self.seed = fixed if fixed is not None else secrets.randbelow(MAX_SEED + 1)
         instruction = self._instruction()
@@ -135,12 +139,12 @@ class CompareDialog(QDialog):
             side.summary.clear()
             side.result = None
             side.job = GenerationJob(next_job_id(), self.text, instruction, side_settings.with_seed(self.seed))
-            self.window_.host.generate(side.job)
+            self.main_window.host.generate(side.job)
         self.message.setText(f"Generating with seed {self.seed}…")
         self._update_buttons()
 
     def _instruction(self) -> str | None:
-        mode_bar = self.window_.mode_bar
+        mode_bar = self.main_window.mode_bar
         if mode_bar.mode() != INSTRUCTION_MODE:
             return ""
         instruction = mode_bar.instruction.text().strip()
@@ -152,7 +156,7 @@ class CompareDialog(QDialog):
     def stop(self) -> None:
         ids = [side.job.job_id for side in self.sides if side.job is not None and side.result is None]
         if ids:
-            self.window_.host.cancel_jobs(ids)
+            self.main_window.host.cancel_jobs(ids)
 
     def keep(self, index: int) -> None:
         """Insert one side's text into the story as a continuation that one Undo removes."""
@@ -160,17 +164,17 @@ class CompareDialog(QDialog):
         text = side.output.toPlainText()
         if self._running() or not text:
             return
-        editor = self.window_.editor
+        editor = self.main_window.editor
         editor.begin_continuation(self.position)
         editor.append_continuation(text)
-        self.window_.continuation.last_job = side.job
+        self.main_window.continuation.last_job = side.job
         logger.info("kept the %s side of the comparison (%d characters)", ("left", "right")[index], len(text))
         self.close()
 
     def _side_for(self, job_id: int) -> _Side | None:
         return next((side for side in self.sides if side.job is not None and side.job.job_id == job_id), None)
 
-    def _on_token(self, job_id: int, text: str, _chart) -> None:
+    def _on_token(self, job_id: int, text: str, _chart, _context_tokens: int) -> None:
         side = self._side_for(job_id)
         if side is not None:
             side.output.moveCursor(side.output.textCursor().MoveOperation.End)
@@ -206,7 +210,7 @@ class CompareDialog(QDialog):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
         self.stop()
-        worker = self.window_.host.worker
+        worker = self.main_window.host.worker
         worker.sig_token_generated.disconnect(self._on_token)
         worker.sig_generation_finished.disconnect(self._on_finished)
         worker.sig_generation_failed.disconnect(self._on_failed)

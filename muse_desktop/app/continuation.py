@@ -31,12 +31,13 @@ class ContinuationController(QObject):
     """Runs one continuation at a time into the editor.
 
     Signals:
-        sig_progress(int, float): tokens so far and tokens per second, while streaming.
+        sig_progress(int, float, int): tokens so far, tokens per second and tokens in the context
+            window, while streaming.
         sig_finished(object): the GenerationResult of a continuation that ended.
         sig_message(str): a one-line message for the status bar.
     """
 
-    sig_progress = Signal(int, float)
+    sig_progress = Signal(int, float, int)
     sig_finished = Signal(object)
     sig_message = Signal(str)
 
@@ -108,7 +109,7 @@ class ContinuationController(QObject):
         self.host.generate(job)
         self.sig_message.emit("Generating… press Esc to stop.")
 
-    def _on_token(self, job_id: int, text: str, chart: TokenChartData | None) -> None:
+    def _on_token(self, job_id: int, text: str, chart: TokenChartData | None, context_tokens: int) -> None:
         running = self.running
         if running is None or job_id != running.job.job_id:
             return
@@ -120,7 +121,8 @@ class ContinuationController(QObject):
         if chart is not None:
             self.charts.push(chart)
         elapsed = now - running.first_token_at
-        self.sig_progress.emit(running.tokens, (running.tokens - 1) / elapsed if elapsed > 0 else 0.0)
+        tokens_per_second = (running.tokens - 1) / elapsed if elapsed > 0 else 0.0
+        self.sig_progress.emit(running.tokens, tokens_per_second, context_tokens)
 
     def _on_finished(self, job_id: int, result: GenerationResult) -> None:
         if self.running is None or job_id != self.running.job.job_id:

@@ -53,7 +53,7 @@ class DocumentController(QObject):
         self.autosave_timer.start()
         self._autosave_pending = False
         editor.document().contentsChanged.connect(self._on_contents_changed)
-        editor.document().modificationChanged.connect(lambda _modified: self._update_title())
+        editor.document().modificationChanged.connect(lambda _modified: self.update_title())
 
     @property
     def modified(self) -> bool:
@@ -191,7 +191,7 @@ class DocumentController(QObject):
         self.context.autosave.clear()
         self._autosave_pending = False
         self._remember_recent(path)
-        self._update_title()
+        self.update_title()
         return True
 
     def _set_text(self, text: str, path: Path | None) -> None:
@@ -202,7 +202,7 @@ class DocumentController(QObject):
         self.editor.document().setModified(False)
         self.path = path
         self._autosave_pending = False
-        self._update_title()
+        self.update_title()
 
     def _remember_recent(self, path: Path) -> None:
         recent = [str(path)] + [item for item in self.recent_files() if item != str(path)]
@@ -219,6 +219,6 @@ class DocumentController(QObject):
     def _on_contents_changed(self) -> None:
         self._autosave_pending = True
 
-    def _update_title(self) -> None:
+    def update_title(self) -> None:
         marker = "*" if self.modified else ""
         self.sig_title_changed.emit(f"{marker}{self.display_name()} – Muse Desktop")

@@ -97,7 +97,8 @@ class EngineWorker(QObject):
     Signals:
         sig_model_loaded(ModelInfo): a model finished loading.
         sig_model_load_failed(str): loading failed; the message is for the writer.
-        sig_token_generated(int, str, object): job id, text released, TokenChartData or None.
+        sig_token_generated(int, str, object, int): job id, text released, TokenChartData or None,
+            and the tokens now in the context window (prompt plus generated).
         sig_generation_finished(int, object): job id, GenerationResult.
         sig_generation_failed(int, str): job id, message for the writer.
         sig_stopped(): the model was freed after ``shutdown``.
@@ -105,7 +106,7 @@ class EngineWorker(QObject):
 
     sig_model_loaded = Signal(object)
     sig_model_load_failed = Signal(str)
-    sig_token_generated = Signal(int, str, object)
+    sig_token_generated = Signal(int, str, object, int)
     sig_generation_finished = Signal(int, object)
     sig_generation_failed = Signal(int, str)
     sig_stopped = Signal()
@@ -167,7 +168,7 @@ class EngineWorker(QObject):
             generation = self._start(job)
             for event in generation:
                 chart = self._chart_data(event) if event.trace is not None else None
-                self.sig_token_generated.emit(job.job_id, event.text, chart)
+                self.sig_token_generated.emit(job.job_id, event.text, chart, self._model.llama.n_tokens)
         except (PromptError, PromptTooLongError, ValueError) as error:
             self.sig_generation_failed.emit(job.job_id, str(error))
             return

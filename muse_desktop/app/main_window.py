@@ -186,7 +186,7 @@ class MainWindow(QMainWindow):
         """Load the last model and offer to restore an autosave left by a crash."""
         self.load_model(self.model_spec, self.model_panel.load_options())
         self.documents.offer_restore()
-        self.documents._update_title()
+        self.documents.update_title()
 
     def _restore_persisted(self) -> None:
         stored = self.context.settings

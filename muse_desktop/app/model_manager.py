@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
@@ -28,6 +29,9 @@ from muse_desktop.app.model_panel import format_size
 from muse_desktop.models.errors import ModelLibraryError
 from muse_desktop.models.library import ModelEntry, ModelLibrary
 from muse_desktop.models.progress import VERIFYING, DownloadProgress
+
+if TYPE_CHECKING:
+    from muse_desktop.app.main_window import MainWindow
 
 logger = logging.getLogger(__name__)
 
@@ -83,16 +87,20 @@ class ModelManagerDialog(QDialog):
         worker.sig_cancelled.connect(self._on_download_cancelled)
         self.refresh()
 
-    def _build_widgets(self) -> None:
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
+    def _build_table(self) -> QTableWidget:
+        table = QTableWidget(0, len(COLUMNS))
+        table.setHorizontalHeaderLabels(COLUMNS)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().hide()
+        header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        return table
+
+    def _build_widgets(self) -> None:
+        self.table = self._build_table()
         self.description = QLabel()
         self.description.setWordWrap(True)
         self.progress = QProgressBar()
@@ -124,7 +132,7 @@ class ModelManagerDialog(QDialog):
         self.use_button.clicked.connect(self.use_selected)
         self.download_button.clicked.connect(self.download_selected)
         self.cancel_button.clicked.connect(self.downloads.cancel)
-        self.import_button.clicked.connect(self.import_file)
+        self.import_button.clicked.connect(lambda: self.import_file())
         self.remove_button.clicked.connect(self.remove_selected)
 
     def refresh(self) -> None:
@@ -303,7 +311,7 @@ class ModelManagerDialog(QDialog):
         super().closeEvent(event)
 
 
-def open_model_manager(window) -> ModelManagerDialog:
+def open_model_manager(window: MainWindow) -> ModelManagerDialog:
     """Open the manager for the main window; choosing a model loads it there."""
     current = window.model_info.path if window.model_info is not None else None
     dialog = ModelManagerDialog(window.context.library, current, window)

@@ -29,9 +29,9 @@ class MuseStatusBar(QStatusBar):
         self.backend.setText(info.backend)
         self.context.setText(f"context 0 / {info.n_ctx}")
 
-    def show_progress(self, tokens: int, tokens_per_second: float) -> None:
+    def show_progress(self, _tokens: int, tokens_per_second: float, context_tokens: int) -> None:
         self.speed.setText(f"{tokens_per_second:.1f} tokens/s")
-        self.context.setText(f"{tokens} generated / {self._n_ctx or '?'}")
+        self.context.setText(f"context {context_tokens} / {self._n_ctx or '?'}")
 
     def show_result(self, result: GenerationResult) -> None:
         self.speed.setText(f"{result.tokens_per_second:.1f} tokens/s")
