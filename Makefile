@@ -15,7 +15,17 @@ WHEEL_DIR := $(WHEEL_CACHE)/llama-cpp-python-$(LLAMA_CPP_VERSION)-$(shell printf
 PROMPT ?= The lighthouse keeper found a letter in the sand. It was addressed to her, and
 PIP := $(VENV)/bin/python -m pip
 
-.PHONY: install install-test run test clean
+# `make bundle` builds the Linux one-folder app and its tar.gz (see packaging/README.md) in its own
+# virtual environment, so that no test tools end up in the bundle. Its llama.cpp has one CPU
+# library per CPU generation and picks one at run time; that build compiles every variant, about
+# 40 minutes on 2 busy cores, once per set of flags. BUNDLE_CMAKE_ARGS='$(CMAKE_ARGS)' makes a
+# bundle with the single portable AVX2 library instead.
+BUNDLE_VENV ?= build/bundle-venv
+BUNDLE_CMAKE_ARGS ?= -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON -DGGML_NATIVE=OFF
+BUNDLE_WHEEL_DIR := $(WHEEL_CACHE)/llama-cpp-python-$(LLAMA_CPP_VERSION)-$(shell printf '%s' '$(BUNDLE_CMAKE_ARGS)' | sha256sum | cut -c1-12)
+PYINSTALLER_VERSION := 6.22.3
+
+.PHONY: install install-test run test clean bundle bundle-check
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
@@ -49,5 +59,19 @@ run: install
 test: install-test
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
+bundle:
+	$(MAKE) install VENV=$(BUNDLE_VENV) CMAKE_ARGS='$(BUNDLE_CMAKE_ARGS)'
+	@# The install stamp does not record the CMake flags, so put the matching wheel in every time.
+	$(BUNDLE_VENV)/bin/python -m pip install --quiet --force-reinstall --no-deps \
+		$(BUNDLE_WHEEL_DIR)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
+	$(BUNDLE_VENV)/bin/python -m pip install --quiet "pyinstaller==$(PYINSTALLER_VERSION)"
+	packaging/linux/build.sh $(BUNDLE_VENV)/bin/python
+
+# Builds the bundle from a clean clone of HEAD, runs its self-test offline and opens its window
+# under Xvfb. It takes 1 to 3 minutes once the llama-cpp-python wheel is cached, and its first
+# run compiles that wheel, so it is not part of `make test`.
+bundle-check:
+	packaging/linux/check_bundle.sh
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

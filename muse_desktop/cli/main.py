@@ -10,6 +10,7 @@ from muse_desktop import __version__
 from muse_desktop.cli.errors import CommandError
 from muse_desktop.cli.generate import add_generate_parser
 from muse_desktop.cli.models_commands import add_models_parser
+from muse_desktop.cli.self_test import SELF_TEST_TOKENS, run_self_test
 
 PROGRAM = "muse-desktop"
 
@@ -29,6 +30,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROGRAM} {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
+    parser.add_argument(
+        "--self-test", action="store_true",
+        help=f"check the llama.cpp library, the Qt platform plugin and the embedded model by generating "
+        f"{SELF_TEST_TOKENS} tokens with the Muse; prints the backend and tokens per second, and exits "
+        "non-zero with the missing part named on failure",
+    )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=OneLineErrorParser)
     add_generate_parser(subparsers)
     add_models_parser(subparsers)
@@ -44,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         format=f"{PROGRAM}: %(levelname)s: %(message)s",
         stream=sys.stderr,
     )
-    handler = getattr(args, "handler", None)
+    handler = run_self_test if args.self_test else getattr(args, "handler", None)
     if handler is None:
         from muse_desktop.app.launcher import run_app
 
