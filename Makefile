@@ -15,7 +15,7 @@ WHEEL_DIR := $(WHEEL_CACHE)/llama-cpp-python-$(LLAMA_CPP_VERSION)-$(shell printf
 PROMPT ?= The lighthouse keeper found a letter in the sand. It was addressed to her, and
 PIP := $(VENV)/bin/python -m pip
 
-.PHONY: install install-test run test clean
+.PHONY: install install-test run test bench bench-deps clean
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
@@ -48,6 +48,23 @@ run: install
 
 test: install-test
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# The benchmark compares against transformers on PyTorch; those are installed here and never by
+# the app. torch 2.13.0 resolves to a CPU-only build (plain `torch` would pull several GB of
+# CUDA libraries). transformers 5.25.0 is the version checked against it; it needs accelerate
+# and gguf to load and dequantize GGUF files.
+BENCH_PACKAGES := "torch==2.13.0" "transformers==5.25.0" "accelerate==1.16.0" "gguf>=0.17"
+BENCH_ARGS ?=
+
+bench-deps: $(VENV)/.installed-bench
+
+$(VENV)/.installed-bench: $(VENV)/.installed-test
+	$(PIP) install --quiet $(BENCH_PACKAGES)
+	@touch $@
+
+# Options: `make bench BENCH_ARGS="--tokens 64 --repetitions 1"`; see `python -m benchmarks.run --help`.
+bench: bench-deps
+	$(VENV)/bin/python -m benchmarks.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
