@@ -52,8 +52,8 @@ test: install-test
 # The benchmark compares against transformers on PyTorch; those are installed here and never by
 # the app. torch 2.13.0 resolves to a CPU-only build (plain `torch` would pull several GB of
 # CUDA libraries). transformers 5.25.0 is the version checked against it; it needs accelerate
-# and gguf to load and dequantize GGUF files.
-BENCH_PACKAGES := "torch==2.13.0" "transformers==5.25.0" "accelerate==1.16.0" "gguf>=0.17"
+# and gguf to load and dequantize GGUF files. py-spy profiles a slow pipeline.
+BENCH_PACKAGES := "torch==2.13.0" "transformers==5.25.0" "accelerate==1.16.0" "gguf>=0.17" "py-spy==0.4.3"
 BENCH_ARGS ?=
 
 bench-deps: $(VENV)/.installed-bench

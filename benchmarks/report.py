@@ -35,6 +35,10 @@ METHOD_NOTES = """\
 - Sampler rows on synthetic logits time `SamplerChain.sample` with the default settings
   (temperature 0.7, top-k 50, the Muse with top_k 3, damp 0.9) on float32 rows drawn from
   N(0, 2.5^2), after 20 warm-up calls.
+- To see where a slow pipeline spends its time, profile one worker with py-spy (installed by
+  `make bench`): `.venv/bin/py-spy record -o profile.svg -- .venv/bin/python -m benchmarks.run
+  --models embedded --skip-transformers --repetitions 1 --output /tmp/benchmarks.md`, adding
+  `--subprocesses` after `record` to follow the worker processes.
 """
 
 
