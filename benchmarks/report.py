@@ -20,7 +20,7 @@ METHOD_NOTES = """\
   call that starts the generation (prompt evaluation included). Tokens per second is
   (tokens - 1) divided by the time from the first token to the last, so it measures decoding only.
 - Sampler time is one call of the sampler for one token. Ours: `SamplerChain.sample`, which
-  includes reading the logits row, temperature, Muse, top-k and the draw.
+  includes validating the logits row, temperature, Muse, top-k and the draw.
   create_completion: llama-cpp-python's `Llama.sample`, llama.cpp's sampler chain through
   ctypes. transformers: the temperature, Muse and top-k processors, in PyTorch (its softmax and
   multinomial draw that follow are not included).
@@ -127,6 +127,7 @@ def header_section(results: dict[str, Any]) -> str:
         "# Benchmarks",
         "",
         f"Written by `{settings['command']}` on {results['date']}. Run it again to replace this page.",
+        "What earlier runs led to (profiling, changes, open questions) is in docs/benchmark-findings.md.",
     ]
     if settings.get("note"):
         lines += ["", f"Note: {settings['note']}"]

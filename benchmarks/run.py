@@ -7,6 +7,7 @@ import datetime
 import importlib.util
 import json
 import logging
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -262,9 +263,23 @@ def gpu_note(args: argparse.Namespace) -> str:
             "On a GPU machine, build llama-cpp-python with GPU support and run the same command with --n-gpu-layers -1.")
 
 
+def command_line(argv: list[str]) -> str:
+    """Return the command that ran, without the --note text, which the report shows on its own."""
+    shown = ["python -m benchmarks.run"]
+    skip_next = False
+    for argument in argv:
+        if skip_next:
+            skip_next = False
+        elif argument == "--note":
+            skip_next = True
+        elif not argument.startswith("--note="):
+            shown.append(shlex.quote(argument))
+    return " ".join(shown)
+
+
 def settings_summary(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
     return {
-        "command": " ".join(["python -m benchmarks.run", *argv]),
+        "command": command_line(argv),
         "note": args.note,
         "Tokens per generation": args.tokens,
         "Rounds (worker processes per pipeline)": args.repetitions,
