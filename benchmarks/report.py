@@ -34,7 +34,9 @@ METHOD_NOTES = """\
   resident memory at the end minus that after the first tenth of the tokens.
 - Sampler rows on synthetic logits time `SamplerChain.sample` with the default settings
   (temperature 0.7, top-k 50, the Muse with top_k 3, damp 0.9) on float32 rows drawn from
-  N(0, 2.5^2), after 20 warm-up calls.
+  N(0, 2.5^2), after 20 warm-up calls. Warm rows time back-to-back calls. Cold rows sum a
+  64 MiB buffer before each call, so the call starts with caches full of other data, as it
+  does in the generation loop right after a decode.
 - To see where a slow pipeline spends its time, profile one worker with py-spy (installed by
   `make bench`): `.venv/bin/py-spy record -o profile.svg -- .venv/bin/python -m benchmarks.run
   --models embedded --skip-transformers --repetitions 1 --output /tmp/benchmarks.md`, adding
@@ -113,9 +115,10 @@ def long_section(results: dict[str, Any]) -> str:
 
 
 def sampler_section(results: dict[str, Any]) -> str:
-    headers = ["Logits row entries", "Muse", "Calls", "Median (µs)", "p99 (µs)"]
+    headers = ["Logits row entries", "Muse", "CPU caches", "Calls", "Median (µs)", "p99 (µs)"]
     rows = [
-        [f"{row['vocabulary_size']:,}", "on" if row["muse"] else "off", str(row["iterations"]), f"{row['median_us']:.1f}", f"{row['p99_us']:.1f}"]
+        [f"{row['vocabulary_size']:,}", "on" if row["muse"] else "off", row["caches"], str(row["iterations"]),
+         f"{row['median_us']:.1f}", f"{row['p99_us']:.1f}"]
         for row in results["sampler"]
     ]
     return "## Sampler on synthetic logits\n\n" + table(headers, rows)

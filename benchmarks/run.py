@@ -310,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Sampler on synthetic logits ({args.sampler_iterations} calls each):", flush=True)
     for row in run_sampler_bench(args.sampler_iterations, args.seed):
         results["sampler"].append(row)
-        print(f"  {row['vocabulary_size']:,} entries, Muse {'on' if row['muse'] else 'off'}: "
+        print(f"  {row['vocabulary_size']:,} entries, Muse {'on' if row['muse'] else 'off'}, {row['caches']} caches: "
               f"{row['median_us']:.1f} µs median, {row['p99_us']:.1f} µs p99", flush=True)
 
     for model in resolve_models(args, results["skipped"]):

@@ -90,7 +90,14 @@ def test_targets_have_verdicts(tiny_report):
 def test_sampler_rows_cover_both_sizes(tiny_report):
     _, report = tiny_report
     rows = table_rows(report, "Sampler on synthetic logits")
-    assert [(row[0], row[1]) for row in rows] == [("50,432", "on"), ("50,432", "off"), ("262,144", "on"), ("262,144", "off")]
+    assert [(row[0], row[1], row[2]) for row in rows] == [
+        ("50,432", "on", "warm"),
+        ("50,432", "off", "warm"),
+        ("50,432", "on", "cold"),
+        ("262,144", "on", "warm"),
+        ("262,144", "off", "warm"),
+        ("262,144", "on", "cold"),
+    ]
 
 
 def test_continuation_reuses_the_story(tiny_report):
