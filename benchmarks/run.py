@@ -22,6 +22,7 @@ from benchmarks.report import render_report
 from benchmarks.sampler_bench import run_sampler_bench
 from muse_desktop.engine import build_info
 from muse_desktop.engine.model import available_cpu_count
+from muse_desktop.models.embedded import EmbeddedModelMissingError
 
 logger = logging.getLogger("benchmarks.run")
 
@@ -115,8 +116,13 @@ def validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             f"--continuation-lengths {','.join(map(str, too_long))} leave no room in --n-ctx {args.n_ctx}; "
             f"keep each length at most {args.n_ctx - args.tokens - CONTINUATION_MARGIN}"
         )
-    if args.redpajama_file is not None and not args.redpajama_file.is_file():
-        parser.error(f"--redpajama-file {args.redpajama_file} does not exist")
+    if args.redpajama_file is not None:
+        if not args.redpajama_file.is_file():
+            parser.error(f"--redpajama-file {args.redpajama_file} does not exist")
+        try:
+            models.redpajama_model(args.redpajama_file)
+        except (ValueError, OSError) as error:
+            parser.error(f"--redpajama-file: {error}")
 
 
 def run_worker(job: Job, timeout: int) -> dict[str, Any]:
@@ -142,7 +148,10 @@ def resolve_models(args: argparse.Namespace, skipped: list[tuple[str, str, str]]
     selected = []
     for key in args.models:
         if key == models.EMBEDDED:
-            selected.append(models.embedded_model())
+            try:
+                selected.append(models.embedded_model())
+            except EmbeddedModelMissingError as error:
+                skipped.append(("SmolLM2-135M-Instruct (embedded)", "all", str(error)))
         elif key == models.STANDIN:
             selected.append(models.standin_model(args.cache_dir))
         elif key == models.REDPAJAMA_SHAPE:

@@ -145,3 +145,13 @@ def test_torch_muse_matches_numpy_warper():
         expected = numpy_warper(None, row)
         actual = torch_warper(None, torch.from_numpy(row[None, :]))[0].numpy()
         np.testing.assert_allclose(actual, expected, rtol=1e-6)
+
+
+def test_redpajama_file_not_gguf_rejected(tmp_path):
+    text_file = tmp_path / "notes.gguf"
+    text_file.write_text("chapter one\n")
+    completed = run_benchmark("--redpajama-file", str(text_file), "--output", str(tmp_path / "b.md"))
+    assert completed.returncode == 2
+    assert "--redpajama-file:" in completed.stderr
+    assert "not a GGUF model" in completed.stderr
+    assert not (tmp_path / "b.md").exists()
