@@ -135,6 +135,7 @@ def run_worker(job: Job, timeout: int) -> dict[str, Any]:
             try:
                 completed = subprocess.run(command, cwd=models.REPOSITORY_ROOT, stdout=log, stderr=subprocess.STDOUT, timeout=timeout, check=False)
             except subprocess.TimeoutExpired:
+                logger.error("%s on %s timed out after %d s; raise --job-timeout or lower --tokens", job.kind, job.model, timeout)
                 return {"error": f"timed out after {timeout} s"}
         if completed.returncode != 0 or not result_path.is_file():
             lines = [line for line in log_path.read_text(errors="replace").splitlines() if line.strip()]
