@@ -25,7 +25,7 @@ BUNDLE_CMAKE_ARGS ?= -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON -DGGML_NATI
 BUNDLE_WHEEL_DIR := $(WHEEL_CACHE)/llama-cpp-python-$(LLAMA_CPP_VERSION)-$(shell printf '%s' '$(BUNDLE_CMAKE_ARGS)' | sha256sum | cut -c1-12)
 PYINSTALLER_VERSION := 6.22.3
 
-.PHONY: install install-test run test clean bundle bundle-check
+.PHONY: install install-test run test bench bench-deps clean bundle bundle-check
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
@@ -72,6 +72,23 @@ bundle:
 # run compiles that wheel, so it is not part of `make test`.
 bundle-check:
 	packaging/linux/check_bundle.sh
+
+# The benchmark compares against transformers on PyTorch; those are installed here and never by
+# the app. torch 2.13.0 resolves to a CPU-only build (plain `torch` would pull several GB of
+# CUDA libraries). transformers 5.25.0 is the version checked against it; it needs accelerate
+# and gguf to load and dequantize GGUF files. py-spy profiles a slow pipeline.
+BENCH_PACKAGES := "torch==2.13.0" "transformers==5.25.0" "accelerate==1.16.0" "gguf>=0.17" "py-spy==0.4.3"
+BENCH_ARGS ?=
+
+bench-deps: $(VENV)/.installed-bench
+
+$(VENV)/.installed-bench: $(VENV)/.installed-test
+	$(PIP) install --quiet $(BENCH_PACKAGES)
+	@touch $@
+
+# Options: `make bench BENCH_ARGS="--tokens 64 --repetitions 1"`; see `python -m benchmarks.run --help`.
+bench: bench-deps
+	$(VENV)/bin/python -m benchmarks.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

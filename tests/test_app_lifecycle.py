@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QElapsedTimer, QTimer, qInstallMessageHandler
+from PySide6.QtCore import QTimer, qInstallMessageHandler
 
 from app_support import (  # noqa: F401
     GENERATION_TIMEOUT_MS,
@@ -54,29 +54,28 @@ def test_close_while_model_loads(qtbot, data_dir, standin_model):
     assert window.host.thread.isFinished()
 
 
-def test_event_loop_stays_responsive(qtbot, window):
-    """Measure the longest gap between 10 ms timer ticks while text streams in."""
+def test_event_loop_runs_between_tokens(qtbot, window):
+    """The GUI thread keeps handling timer events while tokens stream in from the worker.
+
+    The gap between ticks is a speed figure and is measured by benchmarks/app_event_loop.py;
+    here only the interleaving is checked, which fails if generation blocks the GUI thread.
+    """
     window.settings_panel.max_tokens.setValue(60)
     type_story(window, STORY)
-    gaps = []
-    clock = QElapsedTimer()
-    clock.start()
-
-    def tick() -> None:
-        gaps.append(clock.restart())
-
+    ticks = []
+    ticks_at_token = []
     timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(tick)
+    timer.setInterval(5)
+    timer.timeout.connect(lambda: ticks.append(1))
+    window.continuation.sig_progress.connect(lambda *_: ticks_at_token.append(len(ticks)))
+
     timer.start()
     with qtbot.waitSignal(window.continuation.sig_finished, timeout=GENERATION_TIMEOUT_MS):
         window.continue_action.trigger()
     timer.stop()
 
-    # NOTE: 50 ms is the target on an idle machine. The bound is looser because the test machine
-    # is shared, and a stall caused by generating on the GUI thread would last seconds.
-    assert len(gaps) > 10
-    assert max(gaps[1:]) < 250, f"longest event-loop gap {max(gaps[1:])} ms"
+    assert len(ticks_at_token) > 10
+    assert len(set(ticks_at_token)) > 1, "no timer event ran between two tokens"
 
 
 def test_missing_model_file_is_explained(qtbot, data_dir, tmp_path):
