@@ -57,8 +57,8 @@ def test_close_while_model_loads(qtbot, data_dir, standin_model):
 def test_event_loop_runs_between_tokens(qtbot, window):
     """The GUI thread keeps handling timer events while tokens stream in from the worker.
 
-    The gap between ticks is a speed figure and is measured by benchmarks/app_event_loop.py;
-    here only the interleaving is checked, which fails if generation blocks the GUI thread.
+    The gap between ticks is a speed figure, measured by benchmarks/app_event_loop.py. This test
+    checks only that ticks and tokens interleave, so it fails if generation blocks the GUI thread.
     """
     window.settings_panel.max_tokens.setValue(60)
     type_story(window, STORY)
