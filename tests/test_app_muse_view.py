@@ -182,3 +182,19 @@ def test_compare_stop_cancels_both(qtbot, window):
     assert dialog.sides[0].result.finish_reason == "cancelled"
     assert dialog.sides[1].result is None
     dialog.close()
+
+
+def test_damp_chart_before_any_generation(qtbot):
+    from muse_desktop.app.muse_charts import DampChart
+
+    chart = DampChart()
+    qtbot.addWidget(chart)
+    assert not chart.planned
+
+    chart.set_plan(None, 64)
+    assert chart.planned
+    assert chart.ramp == []
+
+    chart.set_plan(MuseSettings(), 64)
+    assert chart.ramp[0] == 1.0
+    assert chart.ramp[40] == 0.9

@@ -93,6 +93,7 @@ class DampChart(QWidget):
         self.ramp: list[float] = []
         self.ramp_tokens = 0
         self.points: list[tuple[int, float]] = []
+        self.planned = False  # set_plan has run, so an empty ramp means the Muse is off
         self.setMinimumSize(260, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setToolTip("The factor the Muse multiplies the top-k logits by, for each generated token. "
@@ -101,6 +102,7 @@ class DampChart(QWidget):
 
     def set_plan(self, muse: MuseSettings | None, max_tokens: int) -> None:
         """Draw the ramp that ``muse`` plans over ``max_tokens`` tokens; None means no Muse."""
+        self.planned = True
         self.points = []
         if muse is None:
             self.ramp = []
@@ -118,7 +120,8 @@ class DampChart(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), self.palette().base())
         if not self.ramp:
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "The Muse is off: no damping")
+            message = "The Muse is off: no damping" if self.planned else "The damp factor of each generated token appears here"
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, message)
             return
         line_height = painter.fontMetrics().height()
         area = QRectF(MARGIN + 40, MARGIN + line_height, self.width() - 2 * MARGIN - 44,
