@@ -13,6 +13,8 @@ CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGM
 WHEEL_CACHE ?= $(HOME)/.cache/muse-desktop/wheels
 WHEEL_DIR := $(WHEEL_CACHE)/llama-cpp-python-$(LLAMA_CPP_VERSION)-$(shell printf '%s' '$(CMAKE_ARGS)' | sha256sum | cut -c1-12)
 PROMPT ?= The lighthouse keeper found a letter in the sand. It was addressed to her, and
+# A fixed seed makes the first story reproducible; `make run SEED=` draws a random one.
+SEED ?= 3
 PIP := $(VENV)/bin/python -m pip
 
 # `make bundle` builds the Linux one-folder app and its tar.gz (see packaging/README.md) in its own
@@ -54,7 +56,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	@touch $@
 
 run: install
-	$(VENV)/bin/muse-desktop generate "$(PROMPT)"
+	$(VENV)/bin/muse-desktop generate "$(PROMPT)" $(if $(SEED),--seed $(SEED))
 
 test: install-test
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
