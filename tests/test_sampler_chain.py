@@ -86,8 +86,8 @@ def test_muse_pushes_down_top_token() -> None:
 
 
 def test_sampling_frequencies_match_probabilities() -> None:
-    # 40,000 draws: the standard error of each frequency is at most 0.0025, so 0.012 is
-    # about five standard errors; with the fixed seed the test is deterministic.
+    # With 40,000 draws the standard error of each frequency is at most 0.0025, so 0.012 is
+    # about five standard errors. The fixed seed makes the test deterministic.
     logits = np.array([3.0, 2.5, 2.0, 1.0, 0.5, 0.0, -1.0, -4.0], dtype=np.float32)
     config = SamplerSettings(temperature=0.8, top_k=6, muse=MuseSettings(top_k=2, damp=0.8, damp_ramp_tokens=0), seed=123)
     chain = SamplerChain(config)
