@@ -11,7 +11,7 @@ stored with Git LFS:
 - Errors carry the Hub's X-Error-Code header: RepoNotFound, EntryNotFound, GatedRepo.
 
 No Xet headers are sent, so huggingface_hub never tries Xet storage. Each hosted file can be
-told to drop the connection part-way, to stall until released, or to serve wrong bytes.
+set to drop the connection part-way, to stall until released, or to serve wrong bytes.
 """
 
 from __future__ import annotations

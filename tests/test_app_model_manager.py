@@ -108,12 +108,17 @@ def test_import_rejects_text_file(manager, tmp_path):
     assert all(entry.source != "imported" for entry in manager.entries)
 
 
-def test_use_model_loads_it_in_main_window(qtbot, tmp_path, library, standin_bytes):
+def open_window_with_library(qtbot, tmp_path, library, standin_bytes):
+    """Open the main window on a copy of the stand-in model, with ``library`` as its model library."""
     model = tmp_path / "standin.gguf"
     model.write_bytes(standin_bytes)
     context = make_context(tmp_path / "data", model)
     context.library = library
-    window = open_window(qtbot, context)
+    return open_window(qtbot, context)
+
+
+def test_use_model_loads_it_in_main_window(qtbot, tmp_path, library, standin_bytes):
+    window = open_window_with_library(qtbot, tmp_path, library, standin_bytes)
     window.open_model_manager()
     dialog = window.model_manager
     dialog.select(EMBEDDED_MODEL_ID)
@@ -130,11 +135,7 @@ def test_close_window_during_download(qtbot, tmp_path, library, hub, standin_byt
     from models_testing import FILENAME, REPOSITORY
 
     hosted = hub.add_file(REPOSITORY, FILENAME, standin_bytes, stall_after_bytes=1_000_000)
-    model = tmp_path / "standin.gguf"
-    model.write_bytes(standin_bytes)
-    context = make_context(tmp_path / "data", model)
-    context.library = library
-    window = open_window(qtbot, context)
+    window = open_window_with_library(qtbot, tmp_path, library, standin_bytes)
     window.open_model_manager()
     dialog = window.model_manager
     dialog.select(DEFAULT_ID)

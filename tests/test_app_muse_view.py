@@ -136,7 +136,8 @@ def test_compare_uses_one_seed(qtbot, window):
     assert right.result.generated_tokens <= 12
     assert left.output.toPlainText()
     assert right.output.toPlainText()
-    assert left.keep.isEnabled() and right.keep.isEnabled()
+    assert left.keep.isEnabled()
+    assert right.keep.isEnabled()
     dialog.close()
 
 

@@ -81,7 +81,7 @@ def test_targets_have_verdicts(tiny_report):
     rows = table_rows(report, "Targets")
     assert rows
     assert {row[2] for row in rows} <= {"met", "missed", "not measured"}
-    # The embedded model was not run, so its comparisons must say so rather than pass.
+    # The embedded model was not run, so its comparisons must read "not measured" rather than "met".
     speed = [row for row in rows if "embedded model" in row[0]]
     assert speed
     assert all(row[2] == "not measured" for row in speed)

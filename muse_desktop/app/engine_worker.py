@@ -51,7 +51,7 @@ class GenerationJob:
     """One continuation to generate.
 
     ``text`` is the story before the insertion point. An empty ``instruction`` continues the
-    story as it is; otherwise the instruction is sent in the model's chat format and ``text``
+    story as it is. Otherwise the instruction is sent in the model's chat format, and ``text``
     is the response written so far.
     """
 

@@ -131,10 +131,9 @@ class LoadedModel:
                 n_threads_batch=n_threads,
                 n_gpu_layers=n_gpu_layers,
                 # With mmap, llama.cpp's CPU backend copies the weights it repacks (Q4_K among
-                # them) into a buffer of its own while the mapped file pages stay resident, so
-                # they take memory twice: peak RSS 3.4 GB against 2.4 GB for a 1.7 GB
-                # Q4_K_M 3B model (llama-cpp-python 0.3.36). Reading the file costs about one
-                # second more to load.
+                # them) into a buffer of its own, and the mapped file pages stay resident too.
+                # For a 1.7 GB Q4_K_M 3B model that meant a peak RSS of 3.4 GB instead of 2.4 GB
+                # (llama-cpp-python 0.3.36). Reading the file instead adds about a second to loading.
                 use_mmap=False,
                 logits_all=False,
                 verbose=False,

@@ -65,7 +65,7 @@ class SamplerChain:
     top-k, so the chain first picks a small superset of them (``top_k`` plus the Muse's
     ``top_k`` entries) and runs temperature, Muse and the later stages on that subset. The
     result is the same as running each stage on the whole row. With ``top_k = 0`` every stage
-    sees the whole vocabulary, which is slower.
+    works on the whole vocabulary, which is slower.
     """
 
     def __init__(self, settings: SamplerSettings) -> None:
