@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections import deque
 from collections.abc import Iterable
@@ -100,7 +101,7 @@ class SamplerChain:
 
     def distribution(self, logits: np.ndarray, *, apply_muse: bool = True) -> Distribution:
         """Return the distribution the next draw would use, without changing any state."""
-        token_ids, scaled = self._candidates(self._penalized(logits))
+        token_ids, scaled = self._candidates(logits)
         if apply_muse and self.muse is not None:
             scaled = damp_largest(scaled, self.muse.top_k, self.muse.damp_factor())
         return self._truncate(token_ids, scaled)
@@ -111,7 +112,7 @@ class SamplerChain:
         Raises:
             InvalidLogitsError: The row contains NaN or +inf, or has no finite value.
         """
-        token_ids, scaled = self._candidates(self._penalized(logits))
+        token_ids, scaled = self._candidates(logits)
         token_index = self._token_index
         self._token_index += 1
         damp_factor = 1.0
@@ -131,8 +132,7 @@ class SamplerChain:
             sampling_trace = _build_trace(token_index, damp_factor, before, final)
         return SampledToken(token_id=token_id, damp_factor=damp_factor, trace=sampling_trace)
 
-    def _penalized(self, logits: np.ndarray) -> np.ndarray:
-        row = validate_logits_row(logits)
+    def _penalized(self, row: np.ndarray) -> np.ndarray:
         penalty = self.settings.repeat_penalty
         if penalty == 1.0 or not self._recent_tokens:
             return row
@@ -143,22 +143,38 @@ class SamplerChain:
         penalized[seen] = np.where(values > 0, values / penalty, values * penalty)
         return penalized
 
-    def _candidates(self, row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return token ids that include every token that can survive top-k, and their scaled logits."""
+    def _candidates(self, logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return token ids that include every token that can survive top-k, and their scaled logits.
+
+        Raises:
+            InvalidLogitsError: The row contains NaN or +inf, or has no finite value.
+        """
+        row = self._penalized(_as_logits_row(logits))
         top_k = self.settings.top_k
         if top_k == 0 or top_k >= row.size:
+            _check_peak(float(row.max()))
             token_ids = np.arange(row.size)
         else:
             muse_top_k = self.muse.top_k if self.muse is not None else 0
-            token_ids = select_largest(row, top_k + muse_top_k)
+            token_ids, peak = _largest_and_peak(row, top_k + muse_top_k)
+            _check_peak(peak)
 
-        scaled = row[token_ids].astype(np.float64)
+        # Each NumPy call here costs several microseconds more in the generation loop than in
+        # a tight loop, because a decode leaves the CPU caches full of weights, so the common
+        # path keeps the calls few (docs/benchmark-findings.md).
         if self.settings.temperature > 0:
-            scaled /= self.settings.temperature
-        return token_ids, scaled
+            return token_ids, np.divide(row[token_ids], self.settings.temperature, dtype=np.float64)
+        return token_ids, row[token_ids].astype(np.float64)
 
     def _truncate(self, token_ids: np.ndarray, logits: np.ndarray) -> Distribution:
         settings = self.settings
+        if settings.top_k and settings.top_p == 1.0 and settings.min_p == 0.0:
+            order = np.argsort(-logits, kind="stable")[: settings.top_k]
+            token_ids, logits = token_ids[order], logits[order]
+            probabilities = np.exp(logits - logits[0])
+            probabilities /= probabilities.sum()
+            return Distribution(token_ids=token_ids, probabilities=probabilities)
+
         if 0 < settings.top_k < logits.size:
             kept = np.argpartition(logits, logits.size - settings.top_k)[logits.size - settings.top_k :]
             token_ids, logits = token_ids[kept], logits[kept]
@@ -186,42 +202,62 @@ class SamplerChain:
 
 def validate_logits_row(logits: np.ndarray) -> np.ndarray:
     """Return ``logits`` as a 1-D float array, or raise InvalidLogitsError if no token can be drawn from it."""
-    row = np.asarray(logits)
-    if row.ndim != 1 or row.size == 0 or not np.issubdtype(row.dtype, np.floating):
-        raise InvalidLogitsError(
-            f"logits must be a non-empty 1-D float array, got shape {row.shape} and dtype {row.dtype}"
-        )
-    peak = row.max()
-    if np.isnan(peak):
-        raise InvalidLogitsError("logits row contains NaN; the model produced invalid output")
-    if peak == np.inf:
-        raise InvalidLogitsError("logits row contains +inf; the model produced invalid output")
-    if peak == -np.inf:
-        raise InvalidLogitsError("logits row has no finite value, so no token can be sampled")
+    row = _as_logits_row(logits)
+    _check_peak(float(row.max()))
     return row
 
 
+def _as_logits_row(logits: np.ndarray) -> np.ndarray:
+    row = np.asarray(logits)
+    if row.ndim != 1 or row.size == 0 or row.dtype.kind != "f":
+        raise InvalidLogitsError(
+            f"logits must be a non-empty 1-D float array, got shape {row.shape} and dtype {row.dtype}"
+        )
+    return row
+
+
+def _check_peak(peak: float) -> None:
+    """Raise InvalidLogitsError unless ``peak``, the row's maximum, is finite."""
+    if peak != peak:
+        raise InvalidLogitsError("logits row contains NaN; the model produced invalid output")
+    if peak == math.inf:
+        raise InvalidLogitsError("logits row contains +inf; the model produced invalid output")
+    if peak == -math.inf:
+        raise InvalidLogitsError("logits row has no finite value, so no token can be sampled")
+
+
 def select_largest(row: np.ndarray, count: int) -> np.ndarray:
-    """Return the indices of a superset of the ``count`` largest entries of ``row``, in no order.
+    """Return the indices of a superset of the ``count`` largest entries of ``row``, in no order."""
+    return _largest_and_peak(row, count)[0]
+
+
+def _largest_and_peak(row: np.ndarray, count: int) -> tuple[np.ndarray, float]:
+    """Return the indices of a superset of the ``count`` largest entries of ``row``, and its maximum.
 
     The row is viewed as a matrix with at least four times as many columns as ``count``. At
     least ``count`` entries (the largest column maxima) are at or above the ``count``-th largest
     column maximum, so every one of the ``count`` largest entries is too. One pass of maxima
-    and one comparison cost far less than a full argpartition on a large vocabulary.
+    and one comparison cost far less than a full argpartition on a large vocabulary. The
+    maximum is NaN when the row contains a NaN, as NumPy's maximum propagates it.
     """
     width = row.size
     if count >= width:
-        return np.arange(width)
+        return np.arange(width), float(row.max())
     columns = 256
     while columns < 4 * count:
         columns *= 2
     if count > _MAX_FAST_CANDIDATES or width < 4 * columns:
-        return np.argpartition(row, width - count)[width - count :]
+        return np.argpartition(row, width - count)[width - count :], float(row.max())
 
     usable = width - width % columns
     column_maxima = row[:usable].reshape(-1, columns).max(axis=0)
+    peak = float(column_maxima.max())
+    if usable < width:
+        tail_peak = float(row[usable:].max())
+        if tail_peak != tail_peak or tail_peak > peak:
+            peak = tail_peak
     threshold = np.partition(column_maxima, columns - count)[columns - count]
-    return np.flatnonzero(row >= threshold)
+    return (row >= threshold).nonzero()[0], peak
 
 
 def _build_trace(token_index: int, damp_factor: float, before: Distribution, after: Distribution) -> SamplingTrace:
