@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import pytest
 
 from muse_desktop.engine import (
@@ -103,6 +104,32 @@ def test_cancel_from_another_thread(standin_model) -> None:
     assert not worker.is_alive()
     assert generation.result.finish_reason == FinishReason.CANCELLED
     assert generation.result.generated_tokens < 400
+
+
+def test_decode_next_matches_llama_eval(standin_model) -> None:
+    tokens = standin_model.tokenize(STORY, add_bos=False, special=False)
+    llama = standin_model.llama
+    rows = []
+    for decode in (lambda token: llama.eval([token]), standin_model.decode_next):
+        llama.reset()
+        llama.eval(tokens)
+        after_prompt = standin_model.last_logits().copy()
+        decode(tokens[0])
+        row = standin_model.last_logits().copy()
+        assert llama.n_tokens == len(tokens) + 1
+        assert llama.input_ids[len(tokens)] == tokens[0]
+        assert not np.array_equal(row, after_prompt)
+        rows.append(row)
+    np.testing.assert_array_equal(rows[0], rows[1])
+
+
+def test_token_pieces_and_end_tokens_cached(standin_model) -> None:
+    token = standin_model.tokenize(" lighthouse", add_bos=False, special=False)[0]
+    assert standin_model.token_piece(token) == standin_model.llama.detokenize([token])
+    assert standin_model.token_piece(token) is standin_model.token_piece(token)
+    end_of_text = standin_model.llama.token_eos()
+    assert standin_model.is_end_of_generation(end_of_text)
+    assert not standin_model.is_end_of_generation(token)
 
 
 def test_continuation_reuses_cached_prefix(standin_model) -> None:

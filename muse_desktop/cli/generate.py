@@ -57,6 +57,10 @@ def add_generate_parser(subparsers: argparse._SubParsersAction) -> None:
     runtime.add_argument("--n-ctx", type=int, help="context window in tokens (default: the model's, at most 4096)")
     runtime.add_argument("--n-gpu-layers", type=int, help="layers to offload to the GPU; -1 for all, 0 for none (default: all if this build can offload)")
     runtime.add_argument("--threads", type=int, help="CPU threads (default: all available)")
+    runtime.add_argument(
+        "--no-flash-attention", dest="flash_attention", action="store_false",
+        help="use llama.cpp's plain attention instead of its faster flash attention kernel, for a GPU backend where that kernel fails",
+    )
     runtime.add_argument("--json", action="store_true", help="print one JSON object per token, then a summary object, one per line")
     parser.set_defaults(handler=run_generate)
 
@@ -158,7 +162,9 @@ def load_model(args: argparse.Namespace):
 
     try:
         path = resolve_model_path(args.model)
-        options = LoadOptions(n_ctx=args.n_ctx, n_threads=args.threads, n_gpu_layers=args.n_gpu_layers)
+        options = LoadOptions(
+            n_ctx=args.n_ctx, n_threads=args.threads, n_gpu_layers=args.n_gpu_layers, flash_attention=args.flash_attention
+        )
         return LoadedModel(path, options)
     except (ModelNotFoundError, FileNotFoundError, InvalidGGUFError, ModelLoadError) as error:
         raise CommandError(str(error).strip("'\"")) from error

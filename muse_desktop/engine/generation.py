@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import threading
 import time
@@ -170,7 +169,7 @@ class Generation:
             if self._cancel.is_set():
                 loop.finish_reason = FinishReason.CANCELLED
                 return
-            sampled = self.chain.sample(self._last_logits(), trace=request.trace)
+            sampled = self.chain.sample(model.last_logits(), trace=request.trace)
             if loop.first_token_at is None:
                 loop.first_token_at = time.perf_counter()
             if model.is_end_of_generation(sampled.token_id):
@@ -194,7 +193,7 @@ class Generation:
                 self._shift_context(head_tokens, body_tokens + loop.generated)
                 loop.context_shifts += 1
             else:
-                model.llama.eval([sampled.token_id])
+                model.decode_next(sampled.token_id)
 
     def _fit_prompt(self) -> tuple[list[int], list[int], int]:
         """Tokenize the prompt and cut the story from the front until it fits; return the cut count too."""
@@ -214,7 +213,7 @@ class Generation:
         bos_text = model.special_token_text(model.llama.token_bos())
         head_has_bos = bool(bos_text) and prompt.head.startswith(bos_text) and prompt.head_is_markup
         head_tokens = model.tokenize(prompt.head, add_bos=not head_has_bos, special=prompt.head_is_markup)
-        body_tokens = model.tokenize(prompt.body, add_bos=False, special=False) if prompt.body else []
+        body_tokens = model.tokenize_story(prompt.body) if prompt.body else []
         if not head_tokens and not body_tokens:
             # Models without a BOS token (GPT-NeoX) get their end-of-text token as a start.
             start = model.llama.token_bos()
@@ -258,10 +257,3 @@ class Generation:
         tokens = head_tokens + story_tokens[-keep:]
         logger.info("context window full at %d tokens; keeping the instruction and the last %d story tokens", n_ctx, keep)
         self._evaluate(tokens)
-
-    def _last_logits(self) -> np.ndarray:
-        llama = self._model.llama
-        pointer = llama_cpp.llama_get_logits_ith(llama.ctx, -1)
-        if not pointer:
-            raise RuntimeError("llama.cpp returned no logits for the last token")
-        return np.ctypeslib.as_array(ctypes.cast(pointer, ctypes.POINTER(ctypes.c_float)), shape=(self._model.info.n_vocab,))

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import llama_cpp
+import numpy as np
 
 from muse_desktop.engine.backend import build_info
 from muse_desktop.engine.generation import Generation, GenerationRequest
 from muse_desktop.engine.prompts import Prompt, PromptFormat, redpajama_chat_prompt, story_prompt, template_chat_prompt
+from muse_desktop.engine.story_tokens import StoryTokenizer
 from muse_desktop.models.gguf_file import GGUFHeader, read_gguf_header
 
 logger = logging.getLogger(__name__)
@@ -35,11 +38,16 @@ class LoadOptions:
         n_threads: CPU threads for generation; None uses every CPU this process may run on.
         n_gpu_layers: Layers to offload to the GPU: 0 for none, -1 for all, None for all
             when the build can offload and none otherwise.
+        flash_attention: Use llama.cpp's fused attention kernel. llama.cpp's own default turns
+            it on where the backend supports it, but llama-cpp-python 0.3.36 turns it off unless
+            asked. On 2 CPU threads it made SmolLM2 and a RedPajama-sized model generate about
+            8% faster (docs/benchmark-findings.md).
     """
 
     n_ctx: int | None = None
     n_threads: int | None = None
     n_gpu_layers: int | None = None
+    flash_attention: bool = True
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,12 @@ class LoadedModel:
             self.llama = self._load(n_ctx, n_threads, n_gpu_layers)
 
         self.vocab = llama_cpp.llama_model_get_vocab(self.llama.model)
+        self._pieces: dict[int, bytes] = {}
+        self._story_tokenizer = StoryTokenizer(self._tokenize_plain, self.token_piece)
+        self._end_tokens: dict[int, bool] = {}
+        self._next_batch = _OneTokenBatch()
+        self._logits_address = 0
+        self._logits_row: np.ndarray | None = None
         # llama.cpp rounds the context up (to a multiple of 256 in this version), but
         # llama-cpp-python's token record has exactly the requested size, so that is the limit.
         self.n_ctx = min(self.llama.n_ctx(), len(self.llama.input_ids))
@@ -114,8 +128,9 @@ class LoadedModel:
             offload_failed=offload_failed,
         )
         logger.info(
-            "loaded %s (%s, n_ctx %d, %d threads, %s GPU layers, backend %s)",
+            "loaded %s (%s, n_ctx %d, %d threads, %s GPU layers, backend %s, flash attention %s)",
             self.path, self.info.architecture, self.info.n_ctx, n_threads, n_gpu_layers, self.info.backend,
+            "on" if options.flash_attention else "off",
         )
 
     def _load(self, n_ctx: int, n_threads: int, n_gpu_layers: int) -> llama_cpp.Llama:
@@ -135,6 +150,7 @@ class LoadedModel:
                 # For a 1.7 GB Q4_K_M 3B model that meant a peak RSS of 3.4 GB instead of 2.4 GB
                 # (llama-cpp-python 0.3.36). Reading the file instead adds about a second to loading.
                 use_mmap=False,
+                flash_attn=self.options.flash_attention,
                 logits_all=False,
                 verbose=False,
             )
@@ -151,17 +167,66 @@ class LoadedModel:
         if llama is not None:
             llama.close()
             self.llama = None
+        batch = getattr(self, "_next_batch", None)
+        if batch is not None:
+            batch.free()
+            self._next_batch = None
+        self._logits_row = None
+
+    # The generation loop calls decode_next, last_logits, token_piece and is_end_of_generation
+    # once per token. They call llama.cpp directly or return cached values, because right after
+    # a decode the CPU caches contain weights instead of interpreter code, and every Python layer
+    # then costs microseconds (docs/benchmark-findings.md).
+
+    def decode_next(self, token_id: int) -> None:
+        """Evaluate one token after those in the KV cache; the same as ``llama.eval([token_id])``."""
+        llama = self.llama
+        position = llama.n_tokens
+        status = llama_cpp.llama_decode(llama.ctx, self._next_batch.set(token_id, position))
+        if status != 0:
+            raise RuntimeError(f"llama_decode returned {status} for token {token_id} at position {position}")
+        llama.input_ids[position] = token_id
+        llama.n_tokens = position + 1
+
+    def last_logits(self) -> np.ndarray:
+        """Return the last evaluated token's logits as a view of llama.cpp's buffer, valid until the next decode."""
+        pointer = llama_cpp.llama_get_logits_ith(self.llama.ctx, -1)
+        if not pointer:
+            raise RuntimeError("llama.cpp returned no logits for the last token")
+        address = ctypes.addressof(pointer.contents)
+        if address != self._logits_address or self._logits_row is None:
+            row_type = ctypes.c_float * self.info.n_vocab
+            self._logits_row = np.frombuffer(row_type.from_address(address), dtype=np.float32)
+            self._logits_address = address
+        return self._logits_row
 
     def tokenize(self, text: str, *, add_bos: bool, special: bool) -> list[int]:
         """Return the token ids of ``text``; ``special`` parses control tokens such as <|im_end|>."""
         return self.llama.tokenize(text.encode("utf-8"), add_bos=add_bos, special=special)
 
+    def tokenize_story(self, text: str) -> list[int]:
+        """Tokenize story text like ``tokenize(text, add_bos=False, special=False)``.
+
+        When ``text`` starts with the previous call's text, as it does each time a writer
+        continues, only its end is tokenized again (see ``StoryTokenizer``).
+        """
+        return self._story_tokenizer.tokenize(text.encode("utf-8"))
+
+    def _tokenize_plain(self, text: bytes) -> list[int]:
+        return self.llama.tokenize(text, add_bos=False, special=False)
+
     def token_piece(self, token_id: int) -> bytes:
         """Return the bytes a token stands for; control tokens give b""."""
-        return self.llama.detokenize([token_id])
+        piece = self._pieces.get(token_id)
+        if piece is None:
+            piece = self._pieces[token_id] = self.llama.detokenize([token_id])
+        return piece
 
     def is_end_of_generation(self, token_id: int) -> bool:
-        return bool(llama_cpp.llama_vocab_is_eog(self.vocab, token_id))
+        ends = self._end_tokens.get(token_id)
+        if ends is None:
+            ends = self._end_tokens[token_id] = bool(llama_cpp.llama_vocab_is_eog(self.vocab, token_id))
+        return ends
 
     def special_token_text(self, token_id: int) -> str:
         if token_id < 0:
@@ -191,3 +256,26 @@ class LoadedModel:
             bos_token=self.special_token_text(self.llama.token_bos()),
             eos_token=self.special_token_text(self.llama.token_eos()),
         )
+
+
+class _OneTokenBatch:
+    """A llama.cpp batch of one token in sequence 0 with its logits requested, reused for every token."""
+
+    def __init__(self) -> None:
+        self.batch = llama_cpp.llama_batch_init(1, 0, 1)
+        self.batch.n_tokens = 1
+        self.batch.n_seq_id[0] = 1
+        self.batch.seq_id[0][0] = 0
+        self.batch.logits[0] = 1
+        self._token = self.batch.token
+        self._pos = self.batch.pos
+
+    def set(self, token_id: int, position: int) -> llama_cpp.llama_batch:
+        self._token[0] = token_id
+        self._pos[0] = position
+        return self.batch
+
+    def free(self) -> None:
+        if self.batch is not None:
+            llama_cpp.llama_batch_free(self.batch)
+            self.batch = None
