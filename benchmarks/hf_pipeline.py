@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.jobs import TEMPERATURE, TOP_K, WARMUP_TOKENS, Job
-from benchmarks.measure import TokenClock, memory_status
+from benchmarks.measure import TokenClock, generate_budget, memory_status
 from muse_desktop.sampling import MuseLogitsWarper, MuseSettings
 
 
@@ -65,24 +65,32 @@ def run_transformers(job: Job) -> dict[str, Any]:
     model.eval()
     load_seconds = time.perf_counter() - started
 
-    inputs = tokenizer(job.prompt, return_tensors="pt")
     summaries = []
     for tokens in (WARMUP_TOKENS, job.tokens):
-        torch.manual_seed(job.seed)
         clock = TokenClock()
-        timed = clock.wrap(sampler_processors(MuseSettings()).__call__)
-        with torch.inference_mode():
-            model.generate(
-                **inputs,
-                max_new_tokens=tokens,
-                do_sample=True,
-                # The built-in temperature and top-k are off; the processor list above applies them.
-                temperature=1.0,
-                top_k=0,
-                top_p=1.0,
-                logits_processor=[timed],
-                pad_token_id=tokenizer.eos_token_id,
-            )
+
+        def generate(story: str, seed: int, max_tokens: int) -> tuple[str, int]:
+            inputs = tokenizer(story, return_tensors="pt")
+            torch.manual_seed(seed)
+            timed = clock.wrap(sampler_processors(MuseSettings()).__call__)
+            with torch.inference_mode():
+                output = model.generate(
+                    **inputs,
+                    max_new_tokens=max_tokens,
+                    do_sample=True,
+                    # The built-in temperature and top-k are off; the processor list above applies them.
+                    temperature=1.0,
+                    top_k=0,
+                    top_p=1.0,
+                    logits_processor=[timed],
+                    pad_token_id=tokenizer.eos_token_id,
+                )
+            new_tokens = output[0, inputs["input_ids"].shape[1] :].tolist()
+            if new_tokens and new_tokens[-1] == tokenizer.eos_token_id:
+                new_tokens.pop()
+            return tokenizer.decode(new_tokens, skip_special_tokens=True), len(new_tokens)
+
+        generate_budget(generate, clock, job, tokens)
         summaries.append(clock.summary())
     return {
         "load_seconds": load_seconds,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 import llama_cpp
 
 from benchmarks.jobs import TEMPERATURE, TOP_K, WARMUP_TOKENS, Job
-from benchmarks.measure import MEBIBYTE, TokenClock, memory_status
+from benchmarks.measure import MEBIBYTE, TokenClock, generate_budget, memory_status
 from muse_desktop.engine import GenerationRequest, LoadedModel, LoadOptions, PromptFormat
 from muse_desktop.sampling import MuseSettings, SamplerSettings
 
@@ -55,20 +56,28 @@ def model_facts(model: LoadedModel, load_seconds: float) -> dict[str, Any]:
 
 
 def run_engine_loop(job: Job, *, muse: bool) -> dict[str, Any]:
-    """Time our loop: a warm-up generation after loading, then one measured generation.
+    """Time our loop: a warm-up generation after loading, then the measured tokens.
 
-    Both evaluate the prompt with an empty KV cache.
+    Both start from the prompt with an empty KV cache. The measured tokens may take several
+    generations (see ``generate_budget``).
     """
     model, load_seconds = load_model(job)
     settings = sampler_settings(job, muse=muse)
-    prompt = model.build_prompt(PromptFormat.STORY, job.prompt)
     summaries = []
     for tokens in (WARMUP_TOKENS, job.tokens):
         model.llama.reset()
         clock = TokenClock()
-        generation = model.generate(GenerationRequest(prompt, settings, max_tokens=tokens))
-        generation.chain.sample = clock.wrap(generation.chain.sample)
-        generation.run_to_end()
+
+        def generate(story: str, seed: int, max_tokens: int) -> tuple[str, int]:
+            request = GenerationRequest(
+                model.build_prompt(PromptFormat.STORY, story), replace(settings, seed=seed), max_tokens=max_tokens
+            )
+            generation = model.generate(request)
+            generation.chain.sample = clock.wrap(generation.chain.sample)
+            result = generation.run_to_end()
+            return result.text, result.generated_tokens
+
+        generate_budget(generate, clock, job, tokens)
         summaries.append(clock.summary())
     return round_result(model, load_seconds, summaries)
 
@@ -94,17 +103,22 @@ def run_llama_completion(job: Job) -> dict[str, Any]:
         llama.reset()
         clock = TokenClock()
         llama.sample = clock.wrap(library_sample)
-        llama.create_completion(
-            job.prompt,
-            max_tokens=tokens,
-            temperature=TEMPERATURE,
-            top_k=TOP_K,
-            top_p=1.0,
-            min_p=0.0,
-            typical_p=1.0,
-            repeat_penalty=1.0,
-            seed=job.seed,
-        )
+
+        def generate(story: str, seed: int, max_tokens: int) -> tuple[str, int]:
+            completion = llama.create_completion(
+                story,
+                max_tokens=max_tokens,
+                temperature=TEMPERATURE,
+                top_k=TOP_K,
+                top_p=1.0,
+                min_p=0.0,
+                typical_p=1.0,
+                repeat_penalty=1.0,
+                seed=seed,
+            )
+            return completion["choices"][0]["text"], completion["usage"]["completion_tokens"]
+
+        generate_budget(generate, clock, job, tokens)
         summaries.append(clock.summary())
     return round_result(model, load_seconds, summaries)
 

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from benchmarks.jobs import Job
+
 MEBIBYTE = 1024 * 1024
+# Maximum generations per measured run. A run that keeps ending at once stops short of its tokens.
+MAX_GENERATIONS = 32
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -25,6 +33,16 @@ class TokenClock:
     started: float = field(default_factory=time.perf_counter)
     token_times: list[float] = field(default_factory=list)
     sampler_seconds: list[float] = field(default_factory=list)
+    # Indices into token_times of the first token of each generation after the first.
+    generation_starts: list[int] = field(default_factory=list)
+
+    def start_generation(self) -> None:
+        """Mark the next token as the first of another generation.
+
+        The gap before that token is prompt evaluation, so it does not count as a decode interval.
+        """
+        if self.token_times:
+            self.generation_starts.append(len(self.token_times))
 
     def wrap(self, sample: Callable[..., Any]) -> Callable[..., Any]:
         """Return ``sample`` wrapped so that each call is timed and stamped."""
@@ -44,12 +62,15 @@ class TokenClock:
         """Return time to first token, decode rate and the sampler durations of this generation."""
         count = len(self.token_times)
         first = self.token_times[0] if count else time.perf_counter()
-        decode_seconds = self.token_times[-1] - first if count > 1 else 0.0
         intervals = np.diff(self.token_times) if count > 1 else np.array([])
+        if self.generation_starts:
+            intervals = np.delete(intervals, [start - 1 for start in self.generation_starts])
+        decode_seconds = float(intervals.sum())
         return {
             "tokens": count,
+            "generations": 1 + len(self.generation_starts),
             "time_to_first_token": first - self.started,
-            "tokens_per_second": (count - 1) / decode_seconds if decode_seconds > 0 else 0.0,
+            "tokens_per_second": intervals.size / decode_seconds if decode_seconds > 0 else 0.0,
             "token_seconds": float(np.median(intervals)) if intervals.size else 0.0,
             "sampler_seconds": list(self.sampler_seconds),
         }
@@ -85,6 +106,7 @@ def combine_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     merged.update({
         "rounds": len(rounds),
         "tokens": [run["tokens"] for run in runs],
+        "generations": [run.get("generations", 1) for run in runs],
         "load_seconds": float(np.median([result["load_seconds"] for result in rounds])),
         "first_time_to_first_token": float(np.median([result["first_time_to_first_token"] for result in rounds])),
         "time_to_first_token": float(np.median([run["time_to_first_token"] for run in runs])),
@@ -94,3 +116,24 @@ def combine_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
         "peak_rss_bytes": max(result["peak_rss_bytes"] for result in rounds),
     })
     return merged
+
+
+def generate_budget(generate: Callable[[str, int, int], tuple[str, int]], clock: TokenClock, job: Job, tokens: int) -> None:
+    """Generate ``tokens`` tokens from the job's prompt, starting another generation after each early end.
+
+    Even with a fixed seed a pipeline may end with its end-of-text token after a few tokens
+    (create_completion once ended SmolLM2's story after 22), and rates over different token
+    counts and story positions do not compare. So a generation that ends early is followed by
+    one that continues the story with its text, with the next seed, until the budget is spent.
+    ``generate(story, seed, max_tokens)`` returns the generated text and its token count.
+    """
+    story, produced = job.prompt, 0
+    for part in range(MAX_GENERATIONS):
+        if part:
+            clock.start_generation()
+        text, count = generate(story, job.seed + part, tokens - produced)
+        story += text
+        produced += count
+        if produced >= tokens:
+            return
+    logger.warning("stopped after %d generations with %d of %d tokens", MAX_GENERATIONS, produced, tokens)

@@ -11,14 +11,19 @@ METHOD_NOTES = """\
 ## How each number is measured
 
 - Each generation row combines several rounds. In a round every pipeline runs once, one after
-  the other, each in a fresh process: load the model, generate 4 tokens to warm up, then
-  generate the measured tokens from the same story prompt. Both generations start with an
-  empty KV cache. Rates and times are medians over the rounds, and sampler percentiles pool the
-  rounds' tokens. Peak memory is the largest VmHWM (peak resident set, which includes the
-  touched pages of the memory-mapped model file) of the rounds' processes.
-- A token counts as produced when the sampler returns it. Time to first token runs from the
-  call that starts the generation (prompt evaluation included). Tokens per second is
-  (tokens - 1) divided by the time from the first token to the last, so it measures decoding only.
+  the other, each in a fresh process, and each round starts with the next pipeline in turn.
+  A process loads the model, generates 4 tokens to warm up, then generates the measured tokens
+  from the same story prompt. Both generations start with an empty KV cache. Rates and times
+  are medians over the rounds, and sampler percentiles pool the rounds' tokens. Peak memory is
+  the largest VmHWM (peak resident set) of the rounds' processes.
+- When a pipeline ends with its end-of-text token before the measured tokens are out, another
+  generation continues the story with that text and the next seed, until they are all out;
+  "Generations per round" counts them. So every pipeline's rate covers the same number of
+  tokens at similar story positions.
+- A token counts as produced when the sampler returns it, so a sampled end-of-text token counts
+  too. Time to first token runs from the call that starts the first generation (prompt
+  evaluation included). Tokens per second is the number of intervals between consecutive
+  tokens of the same generation divided by their total time, so it measures decoding only.
 - Sampler time is one call of the sampler for one token. Ours: `SamplerChain.sample`, which
   includes validating the logits row, temperature, Muse, top-k and the draw.
   create_completion: llama-cpp-python's `Llama.sample`, llama.cpp's sampler chain through
@@ -58,7 +63,7 @@ def generation_cells(row: dict[str, Any]) -> list[str]:
     """Return one generation table row's cells, or the error in place of the numbers."""
     head = [row["model_label"], row["config_label"]]
     if "error" in row:
-        return head + [f"failed: {row['error']}"] + [""] * 7
+        return head + [f"failed: {row['error']}"] + [""] * 8
     limit = mib(memory_limit_bytes(row)) if "kv_cache_bytes" in row else "-"
     return head + [
         f"{row['load_seconds']:.2f}",
@@ -69,6 +74,7 @@ def generation_cells(row: dict[str, Any]) -> list[str]:
         mib(row["peak_rss_bytes"]),
         limit,
         "/".join(str(count) for count in row["tokens"]),
+        "/".join(str(count) for count in row["generations"]),
     ]
 
 
@@ -76,6 +82,7 @@ def generation_section(results: dict[str, Any]) -> str:
     headers = [
         "Model", "Pipeline", "Load (s)", "First token (ms)", "Tokens/s", "Sampler median (µs)",
         "Sampler p99 (µs)", "Peak RSS (MiB)", "Memory limit (MiB)", "Tokens per round",
+        "Generations per round",
     ]
     rows = [generation_cells(row) for row in results["generation"]]
     rows += [[label, config, f"not run: {reason}"] + [""] * 7 for label, config, reason in results["skipped"]]

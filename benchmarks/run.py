@@ -221,12 +221,18 @@ def print_generation_row(row: dict[str, Any]) -> None:
 
 
 def run_pipelines(args: argparse.Namespace, model: models.BenchModel, results: dict[str, Any]) -> None:
-    """Run each pipeline once per round, interleaved, so that a change in the machine's load hits all alike."""
+    """Run each pipeline once per round, interleaved, so that a change in the machine's load hits all alike.
+
+    Each round starts with the next pipeline in turn: the first process of a round ran about 3%
+    slower than the others on this machine, whichever pipeline it was
+    (docs/benchmark-findings.md).
+    """
     kinds = pipelines_for(args, model, results["skipped"])
     rounds: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
     errors: dict[str, str] = {}
     for round_number in range(1, args.repetitions + 1):
-        for kind in kinds:
+        first = (round_number - 1) % len(kinds)
+        for kind in kinds[first:] + kinds[:first]:
             if kind in errors:
                 continue  # a pipeline that failed once is not retried
             result = run_worker(job_for(args, model, kind), args.job_timeout)
@@ -296,6 +302,7 @@ def settings_summary(args: argparse.Namespace, argv: list[str]) -> dict[str, Any
         "Threads": args.threads,
         "Context (n_ctx)": args.n_ctx,
         "GPU layers": args.n_gpu_layers,
+        "Flash attention (llama.cpp)": "on, the app's default, for our loop and create_completion",
         "Sampler": f"temperature {jobs.TEMPERATURE}, top-k {jobs.TOP_K}, top-p 1, min-p 0, no repetition penalty; "
         "Muse top_k 3, damp 0.9, damp_initial 1.0, damp_ramp_tokens 32",
         "Seed": args.seed,

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
-GENERATION_COLUMNS = 10
+GENERATION_COLUMNS = 11
 NUMBER = re.compile(r"^[+-]?[\d,]+(\.\d+)?$")
 
 
@@ -155,3 +155,35 @@ def test_redpajama_file_not_gguf_rejected(tmp_path):
     assert "--redpajama-file:" in completed.stderr
     assert "not a GGUF model" in completed.stderr
     assert not (tmp_path / "b.md").exists()
+
+
+def test_token_clock_leaves_out_gaps_between_generations():
+    from benchmarks.measure import TokenClock
+
+    clock = TokenClock(started=0.0)
+    clock.token_times = [1.0, 1.5, 2.0]
+    clock.start_generation()
+    clock.token_times += [9.0, 9.5]
+    summary = clock.summary()
+    assert summary["generations"] == 2
+    assert summary["tokens"] == 5
+    assert summary["time_to_first_token"] == 1.0
+    assert summary["tokens_per_second"] == pytest.approx(3 / 1.5)
+    assert summary["token_seconds"] == pytest.approx(0.5)
+
+
+def test_generate_budget_continues_after_early_end():
+    from benchmarks.jobs import Job
+    from benchmarks.measure import TokenClock, generate_budget
+
+    calls = []
+
+    def generate(story: str, seed: int, max_tokens: int) -> tuple[str, int]:
+        calls.append((story, seed, max_tokens))
+        clock.token_times.append(float(len(calls)))
+        return (" and then", 3) if len(calls) == 1 else (" the end", max_tokens)
+
+    clock = TokenClock(started=0.0)
+    generate_budget(generate, clock, Job(kind="muse-loop", model="m.gguf", prompt="Once", seed=7), 10)
+    assert calls == [("Once", 7, 10), ("Once and then", 8, 7)]
+    assert clock.generation_starts == [1]
