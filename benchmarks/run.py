@@ -302,7 +302,7 @@ def settings_summary(args: argparse.Namespace, argv: list[str]) -> dict[str, Any
         "Threads": args.threads,
         "Context (n_ctx)": args.n_ctx,
         "GPU layers": args.n_gpu_layers,
-        "Flash attention (llama.cpp)": "on, the app's default, for our loop and create_completion",
+        "Flash attention (llama.cpp)": "off, the app's default, for our loop and create_completion",
         "Sampler": f"temperature {jobs.TEMPERATURE}, top-k {jobs.TOP_K}, top-p 1, min-p 0, no repetition penalty; "
         "Muse top_k 3, damp 0.9, damp_initial 1.0, damp_ramp_tokens 32",
         "Seed": args.seed,

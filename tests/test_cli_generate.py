@@ -61,6 +61,15 @@ def test_model_by_path_and_chat_format(standin_model_path: Path) -> None:
     assert json.loads(completed.stdout.splitlines()[-1])["summary"]["model"] == str(standin_model_path)
 
 
+def test_flash_attention_option_generates(standin_model_path: Path) -> None:
+    completed = muse_desktop(
+        "generate", "The lighthouse", "--model", str(standin_model_path), "--flash-attention",
+        "--max-tokens", "8", "--seed", "2", "--json",
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout.splitlines()[-1])["summary"]["generated_tokens"] >= 1
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import llama_cpp
 import numpy as np
 import pytest
 
@@ -130,6 +131,17 @@ def test_token_pieces_and_end_tokens_cached(standin_model) -> None:
     end_of_text = standin_model.llama.token_eos()
     assert standin_model.is_end_of_generation(end_of_text)
     assert not standin_model.is_end_of_generation(token)
+
+
+@pytest.mark.parametrize("flash_attention", [False, True])
+def test_flash_attention_option_reaches_llama(standin_model_path, flash_attention: bool) -> None:
+    model = LoadedModel(standin_model_path, LoadOptions(n_ctx=256, n_threads=2, flash_attention=flash_attention))
+    try:
+        expected = llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED if flash_attention else llama_cpp.LLAMA_FLASH_ATTN_TYPE_DISABLED
+        assert model.llama.context_params.flash_attn_type == expected
+        assert run(model, max_tokens=4)[1].generated_tokens == 4
+    finally:
+        model.close()
 
 
 def test_continuation_reuses_cached_prefix(standin_model) -> None:

@@ -38,16 +38,16 @@ class LoadOptions:
         n_threads: CPU threads for generation; None uses every CPU this process may run on.
         n_gpu_layers: Layers to offload to the GPU: 0 for none, -1 for all, None for all
             when the build can offload and none otherwise.
-        flash_attention: Use llama.cpp's fused attention kernel. llama.cpp's own default turns
-            it on where the backend supports it, but llama-cpp-python 0.3.36 turns it off unless
-            asked. On 2 CPU threads it made SmolLM2 and a RedPajama-sized model generate about
-            8% faster (docs/benchmark-findings.md).
+        flash_attention: Use llama.cpp's flash attention kernel. Off by default, because on 2
+            CPU threads it made a RedPajama-sized model (head size 80) about twice as slow per
+            token at 1,900 tokens of context, while SmolLM2 gained about 5% on short stories
+            only (docs/benchmark-findings.md). GPU backends were not measured.
     """
 
     n_ctx: int | None = None
     n_threads: int | None = None
     n_gpu_layers: int | None = None
-    flash_attention: bool = True
+    flash_attention: bool = False
 
 
 @dataclass(frozen=True)
