@@ -16,6 +16,9 @@ METHOD_NOTES = """\
   from the same story prompt. Both generations start with an empty KV cache. Rates and times
   are medians over the rounds, and sampler percentiles pool the rounds' tokens. Peak memory is
   the largest VmHWM (peak resident set) of the rounds' processes.
+- Cells with several values separated by "/" give one value per round, in round order.
+- The memory limit is the target for peak memory: the model file plus the KV cache for the
+  whole context (float16 K and V) plus 300 MiB.
 - When a pipeline ends with its end-of-text token before the measured tokens are out, another
   generation continues the story with that text and the next seed, until they are all out;
   "Generations per round" counts them. So every pipeline's rate covers the same number of
@@ -34,7 +37,9 @@ METHOD_NOTES = """\
   in the targets adds the warm-up generation's time to first token.
 - Continuing a story: the story is generated from once with an empty KV cache (cold), then
   again with the generated text appended (warm), as a writer pressing "continue" does. One
-  token's time is the median interval between tokens of the warm generation.
+  token's time is the median interval between tokens of the warm generation. The story is
+  built from whole numbered paragraphs until it has at least the requested length, and "Story
+  tokens" counts the warm prompt, which includes the cold generation's text.
 - The long generation continues its own output until the token budget is spent. Growth is the
   resident memory at the end minus that after the first tenth of the tokens.
 - Sampler rows on synthetic logits time `SamplerChain.sample` with the default settings
@@ -85,7 +90,7 @@ def generation_section(results: dict[str, Any]) -> str:
         "Generations per round",
     ]
     rows = [generation_cells(row) for row in results["generation"]]
-    rows += [[label, config, f"not run: {reason}"] + [""] * 7 for label, config, reason in results["skipped"]]
+    rows += [[label, config, f"not run: {reason}"] + [""] * 8 for label, config, reason in results["skipped"]]
     return "## Generation\n\n" + table(headers, rows)
 
 

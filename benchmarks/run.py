@@ -223,9 +223,8 @@ def print_generation_row(row: dict[str, Any]) -> None:
 def run_pipelines(args: argparse.Namespace, model: models.BenchModel, results: dict[str, Any]) -> None:
     """Run each pipeline once per round, interleaved, so that a change in the machine's load hits all alike.
 
-    Each round starts with the next pipeline in turn: the first process of a round ran about 3%
-    slower than the others on this machine, whichever pipeline it was
-    (docs/benchmark-findings.md).
+    Each round starts with the next pipeline in turn, so that no pipeline always takes the same
+    place in the order (for example right after the transformers process).
     """
     kinds = pipelines_for(args, model, results["skipped"])
     rounds: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
@@ -305,6 +304,9 @@ def settings_summary(args: argparse.Namespace, argv: list[str]) -> dict[str, Any
         "Flash attention (llama.cpp)": "off, the app's default, for our loop and create_completion",
         "Sampler": f"temperature {jobs.TEMPERATURE}, top-k {jobs.TOP_K}, top-p 1, min-p 0, no repetition penalty; "
         "Muse top_k 3, damp 0.9, damp_initial 1.0, damp_ramp_tokens 32",
+        "Continuation story lengths (tokens)": ", ".join(str(length) for length in args.continuation_lengths) or "none",
+        "Long generation (tokens)": args.long_tokens or "none",
+        "Sampler calls per synthetic row": args.sampler_iterations,
         "Seed": args.seed,
         "Prompt": repr(args.prompt),
     }

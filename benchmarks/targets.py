@@ -99,7 +99,7 @@ def check_continuation(continuation: list[dict[str, Any]]) -> list[TargetCheck]:
         worst = max(ratios) if ratios else float("inf")
         checks.append(TargetCheck(
             f"Continuing an evaluated story: first token <= {MAX_WARM_FIRST_TOKEN_IN_TOKENS:g} x one token's time ({result['model_label']})",
-            f"{worst:.2f} x at worst over {len(result['rows'])} story lengths",
+            f"{worst:.2f} x at worst over {len(result['rows'])} story length{'s' if len(result['rows']) != 1 else ''}",
             worst <= MAX_WARM_FIRST_TOKEN_IN_TOKENS,
         ))
     return checks

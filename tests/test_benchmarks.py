@@ -74,6 +74,7 @@ def test_skipped_pipeline_says_why(tiny_report):
     transformers_rows = [row for row in rows if row[1].startswith("transformers")]
     assert len(transformers_rows) == 1
     assert transformers_rows[0][2] == "not run: --skip-transformers"
+    assert len(transformers_rows[0]) == GENERATION_COLUMNS
 
 
 def test_targets_have_verdicts(tiny_report):
