@@ -47,9 +47,9 @@ def add_generate_parser(subparsers: argparse._SubParsersAction) -> None:
     sampling.add_argument("--stop", action="append", default=[], metavar="TEXT", help="also stop at TEXT; may be repeated")
 
     muse = parser.add_argument_group("the Muse")
-    muse.add_argument("--muse-top-k", type=int, default=DEFAULT_MUSE.top_k, help="how many of the most likely tokens to damp; keep it in single digits (default %(default)s)")
-    muse.add_argument("--damp", type=float, default=DEFAULT_MUSE.damp, help="factor on those logits after the ramp, like 1/temperature on them alone (default %(default)s)")
-    muse.add_argument("--damp-initial", type=float, default=DEFAULT_MUSE.damp_initial, help="factor on the first generated token (default %(default)s)")
+    muse.add_argument("--muse-top-k", type=int, default=DEFAULT_MUSE.top_k, help="how many of the most likely tokens to damp, an integer >= 1 (turn the Muse off with --no-muse); keep it in single digits (default %(default)s)")
+    muse.add_argument("--damp", type=float, default=DEFAULT_MUSE.damp, help="factor >= 0 on those logits after the ramp, like 1/temperature on them alone; 1 leaves them unchanged (default %(default)s)")
+    muse.add_argument("--damp-initial", type=float, default=DEFAULT_MUSE.damp_initial, help="factor >= 0 on the first generated token (default %(default)s)")
     muse.add_argument("--damp-ramp-tokens", type=int, default=DEFAULT_MUSE.damp_ramp_tokens, help="tokens over which the factor moves from --damp-initial to --damp; 0 starts at --damp (default %(default)s)")
     muse.add_argument("--no-muse", action="store_true", help="plain sampling, without the Muse")
 
@@ -63,7 +63,7 @@ def add_generate_parser(subparsers: argparse._SubParsersAction) -> None:
         "gives different text with it on; on the CPU it was faster for short stories with SmolLM2 and twice as slow "
         "per token at 1,900 tokens of context with a RedPajama-sized model",
     )
-    runtime.add_argument("--json", action="store_true", help="print one JSON object per token, then a summary object, one per line")
+    runtime.add_argument("--json", action="store_true", help="print one JSON object per token, then a summary object, one per line, all on stdout (without it the summary goes to stderr)")
     parser.set_defaults(handler=run_generate)
 
 
