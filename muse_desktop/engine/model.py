@@ -108,6 +108,7 @@ class LoadedModel:
         self._story_tokenizer = StoryTokenizer(self._tokenize_plain, self.token_piece)
         self._end_tokens: dict[int, bool] = {}
         self._next_batch = _OneTokenBatch()
+        # The NumPy view of llama.cpp's logits buffer and the buffer address it was built for.
         self._logits_address = 0
         self._logits_row: np.ndarray | None = None
         # llama.cpp rounds the context up (to a multiple of 256 in this version), but
@@ -171,6 +172,7 @@ class LoadedModel:
         if batch is not None:
             batch.free()
             self._next_batch = None
+        self._logits_address = 0
         self._logits_row = None
 
     # The generation loop calls decode_next, last_logits, token_piece and is_end_of_generation
@@ -179,7 +181,11 @@ class LoadedModel:
     # then costs microseconds (docs/benchmark-findings.md).
 
     def decode_next(self, token_id: int) -> None:
-        """Evaluate one token after those in the KV cache; the same as ``llama.eval([token_id])``."""
+        """Evaluate one token after those in the KV cache, as ``llama.eval([token_id])`` does.
+
+        Unlike ``Llama.eval`` it does not first remove cache entries past ``llama.n_tokens``, so it
+        is only for appending right after an evaluation, as the generation loop does.
+        """
         llama = self.llama
         position = llama.n_tokens
         status = llama_cpp.llama_decode(llama.ctx, self._next_batch.set(token_id, position))
@@ -194,7 +200,7 @@ class LoadedModel:
         if not pointer:
             raise RuntimeError("llama.cpp returned no logits for the last token")
         address = ctypes.addressof(pointer.contents)
-        if address != self._logits_address or self._logits_row is None:
+        if address != self._logits_address:
             row_type = ctypes.c_float * self.info.n_vocab
             self._logits_row = np.frombuffer(row_type.from_address(address), dtype=np.float32)
             self._logits_address = address

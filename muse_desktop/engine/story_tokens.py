@@ -19,8 +19,8 @@ class StoryTokenizer:
     Writers continue a story many times, and each prompt contains the whole story again. Tokenizing
     thousands of tokens takes milliseconds that grow with the story, more than one token of a
     small model. When the new text starts with the previous one, only the part from
-    ``OVERLAP_TOKENS`` tokens before the old end is tokenized, and that window is used only when
-    its first ``AGREEING_TOKENS`` tokens equal the old tokens there and the cached tokens spell
+    ``OVERLAP_TOKENS`` tokens before the old end is tokenized. That window is used only when its
+    first ``AGREEING_TOKENS`` tokens equal the old tokens there and the cached tokens spell
     exactly the cached bytes. Otherwise the whole text is tokenized, so a tokenizer that adds a
     space in front of every text (SentencePiece models) or splits differently always falls back.
 
@@ -34,6 +34,7 @@ class StoryTokenizer:
         self._token_piece = token_piece
         self._text = b""
         self._tokens: list[int] = []
+        # Tokens taken from the cache by the last call, for tests and diagnostics.
         self.reused_tokens = 0
 
     def tokenize(self, text: bytes) -> list[int]:
@@ -44,11 +45,6 @@ class StoryTokenizer:
             tokens = self._tokenize(text)
         self._text, self._tokens = text, tokens
         return list(tokens)
-
-    def forget(self) -> None:
-        """Drop the cached text, for example after the vocabulary changed."""
-        self._text, self._tokens = b"", []
-        self.reused_tokens = 0
 
     def _continue_previous(self, text: bytes) -> list[int] | None:
         old_text, old_tokens = self._text, self._tokens
